@@ -1,0 +1,56 @@
+"""Constants and typed ids of the 0G protocol, shared by every layer."""
+
+from zerog.spec.constants import (
+    BYTES_PER_HASH,
+    BYTES_PER_PRICING_CHUNK,
+    BYTES_PER_SEAL,
+    BYTES_PER_SECTOR,
+    BYTES_PER_SEGMENT,
+    EMPTY_HASH,
+    FLOW_FIRST_LEAF,
+    MAX_SUBMISSION_DEPTH,
+    MAX_SUBMISSION_HEIGHT_SPAN,
+    PADDING_DIVISOR,
+    SECTORS_PER_PRICING_CHUNK,
+    SECTORS_PER_SEAL,
+    SECTORS_PER_SEGMENT,
+    SEGMENT_TREE_HEIGHT,
+)
+from zerog.spec.types import (
+    ChunkIndex,
+    DataRoot,
+    FlowRoot,
+    SectorIndex,
+    SegmentIndex,
+    ShardConfig,
+    TxSeq,
+    bytes_to_root,
+)
+from zerog.spec.zeros import ZERO_CHUNK_HASH, ZERO_HASHES
+
+__all__ = [
+    "BYTES_PER_HASH",
+    "BYTES_PER_PRICING_CHUNK",
+    "BYTES_PER_SEAL",
+    "BYTES_PER_SECTOR",
+    "BYTES_PER_SEGMENT",
+    "EMPTY_HASH",
+    "FLOW_FIRST_LEAF",
+    "MAX_SUBMISSION_DEPTH",
+    "MAX_SUBMISSION_HEIGHT_SPAN",
+    "PADDING_DIVISOR",
+    "SECTORS_PER_PRICING_CHUNK",
+    "SECTORS_PER_SEAL",
+    "SECTORS_PER_SEGMENT",
+    "SEGMENT_TREE_HEIGHT",
+    "ZERO_CHUNK_HASH",
+    "ZERO_HASHES",
+    "ChunkIndex",
+    "DataRoot",
+    "FlowRoot",
+    "SectorIndex",
+    "SegmentIndex",
+    "ShardConfig",
+    "TxSeq",
+    "bytes_to_root",
+]
