@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from zerog.codec.address import to_checksum_address
 from zerog.crypto.file_tree import FileTree
 from zerog.crypto.keccak import keccak256
 from zerog.errors import InvalidInput
@@ -63,7 +64,7 @@ class Submission:
 
     def to_abi(self) -> tuple[tuple[int, bytes, list[tuple[bytes, int]]], str]:
         """Arguments of the current `submit(((uint256,bytes,(bytes32,uint256)[]),address))`."""
-        return self.to_legacy_abi(), "0x" + self.submitter.hex()
+        return self.to_legacy_abi(), to_checksum_address(self.submitter)
 
     def to_legacy_abi(self) -> tuple[int, bytes, list[tuple[bytes, int]]]:
         """Arguments of the legacy `submit((uint256,bytes,(bytes32,uint256)[]))`, the `SubmissionData`."""
