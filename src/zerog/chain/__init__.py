@@ -11,16 +11,21 @@ from zerog.chain.contracts import (
     deploy_contract,
 )
 from zerog.chain.events import EventFollower, block_ranges, get_logs
+from zerog.chain.network import DEVNET_FILE_NAME, SERVICE_KINDS, Account, NetworkInfo, default_devnet_dir
 from zerog.chain.provider import connect
 from zerog.chain.tx import Receipt, TxSender, decode_revert, load_account
 
 __all__ = [
+    "DEVNET_FILE_NAME",
+    "SERVICE_KINDS",
     "SUBMIT_EVENT_TOPIC",
+    "Account",
     "Artifact",
     "EventFollower",
     "FlowContract",
     "MarketContract",
     "MineContext",
+    "NetworkInfo",
     "Receipt",
     "SubmitEvent",
     "SubmitResult",
@@ -28,6 +33,7 @@ __all__ = [
     "block_ranges",
     "connect",
     "decode_revert",
+    "default_devnet_dir",
     "deploy_contract",
     "get_logs",
     "load_account",

@@ -150,5 +150,8 @@ class TxSender:
         except (Web3RPCError, ValueError) as exc:
             text = str(exc)
             if "insufficient funds" in text.lower():
-                raise InsufficientFunds(f"{self.address} cannot pay for this transaction: {text}") from exc
+                balance = self.w3.eth.get_balance(self.account.address)
+                raise InsufficientFunds(
+                    f"{self.address} cannot pay for this transaction (balance {balance} wei is below value + gas)"
+                ) from exc
             raise ChainError(f"the chain refused the transaction: {text}") from exc

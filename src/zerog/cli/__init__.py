@@ -1,0 +1,1 @@
+"""The `zerog` command line: thin wrappers over `zerog.client` and `zerog.devnet`."""

@@ -1,0 +1,46 @@
+"""The `zerog` command. Each group lives in its own module; errors become one line and a non-zero exit."""
+
+from typing import Annotated
+
+import typer
+
+import zerog
+from zerog.cli import devnet, file
+from zerog.cli.common import fail
+from zerog.errors import ZerogError
+
+app = typer.Typer(
+    name="zerog",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="zerog: a decentralized AI operating system in the design of 0G.",
+)
+app.add_typer(devnet.app, name="devnet")
+app.add_typer(file.app, name="file")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"zerog {zerog.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """zerog: verifiable storage, data availability, compute and agent memory, in the design of 0G."""
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except ZerogError as exc:
+        message = " ".join(str(exc).split())  # one line, whatever the cause looked like
+        raise SystemExit(fail(message).exit_code) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
