@@ -1,0 +1,82 @@
+"""`zerog devnet up/status/down` end to end: real anvil, deployed contracts, devnet.json, state kept on restart."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import zerog
+from zerog.chain import NetworkInfo
+from zerog.devnet import find_free_port
+
+pytestmark = [pytest.mark.chain, pytest.mark.slow]
+
+
+def test_devnet_lifecycle_and_zero_flag_commands(tmp_path: Path) -> None:
+    port = str(find_free_port())
+    try:
+        up = zerog("devnet", "up", "--port", port, cwd=tmp_path)
+        assert up.returncode == 0, up.stderr
+        devnet_file = tmp_path / ".zerog" / "devnet" / "devnet.json"
+        info = NetworkInfo.load(devnet_file)
+        assert info.rpc_url == f"http://127.0.0.1:{port}"
+        assert info.chain_id == 31337
+        assert set(info.contracts) == {"Flow", "FixedPriceMarket"}
+        assert len(info.accounts) == 10
+        assert info.accounts[0].private_key.startswith("0x")
+        raw = json.loads(devnet_file.read_text())
+        for kind in ("storage_nodes", "indexer", "kv_nodes"):
+            assert raw[kind] == []
+
+        # With the devnet up, commands need no flags.
+        (tmp_path / "data.bin").write_bytes(b"x" * 5000)
+        submit = zerog("file", "submit", "data.bin", "--json", cwd=tmp_path)
+        assert submit.returncode == 0, submit.stderr
+        assert json.loads(submit.stdout)["tx_seq"] == 0
+
+        status = json.loads(zerog("devnet", "status", "--json", cwd=tmp_path).stdout)
+        assert status["running"] is True
+        assert status["submissions"] == 1
+        assert status["problems"] == []
+        again = zerog("devnet", "up", "--port", port, cwd=tmp_path)  # already up: reports, changes nothing
+        assert again.returncode == 0
+        assert NetworkInfo.load(devnet_file).contracts == info.contracts
+
+        assert zerog("devnet", "down", cwd=tmp_path).returncode == 0
+        stopped = zerog("devnet", "status", cwd=tmp_path)
+        assert stopped.returncode == 1
+        assert "stopped" in stopped.stderr
+
+        # The chain survives down/up: same contracts, the entry is still there, tx seqs continue.
+        assert zerog("devnet", "up", "--port", port, cwd=tmp_path).returncode == 0
+        assert NetworkInfo.load(devnet_file).contracts == info.contracts
+        assert json.loads(zerog("file", "submit", "data.bin", "--json", cwd=tmp_path).stdout)["tx_seq"] == 1
+
+        # --fresh starts over.
+        assert zerog("devnet", "up", "--port", port, "--fresh", cwd=tmp_path).returncode == 0
+        status = json.loads(zerog("devnet", "status", "--json", cwd=tmp_path).stdout)
+        assert status["submissions"] == 0
+    finally:
+        zerog("devnet", "down", cwd=tmp_path)
+
+
+def test_status_and_down_without_a_devnet(tmp_path: Path) -> None:
+    status = zerog("devnet", "status", cwd=tmp_path)
+    assert status.returncode == 1
+    assert "devnet up" in status.stderr
+    down = zerog("devnet", "down", cwd=tmp_path)
+    assert down.returncode == 1
+    assert "no devnet" in down.stderr
+
+
+def test_up_on_a_busy_port_fails_clearly(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        result = zerog("devnet", "up", "--port", port, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "in use" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
