@@ -89,10 +89,7 @@ contract Flow is IFlow, AccessControl, Pausable {
         launched
         returns (uint256, bytes32, uint256, uint256)
     {
-        uint256 price = _chargeablePrice(submission.data.sectors());
-        (uint256 index, bytes32 digest, uint256 start, uint256 length) = _submit(submission.data, price);
-        _refund(msg.value - length * price);
-        return (index, digest, start, length);
+        return _submitPaid(submission.data);
     }
 
     /// @notice Legacy ABI, selector 0xef3e12dc.
@@ -103,10 +100,7 @@ contract Flow is IFlow, AccessControl, Pausable {
         launched
         returns (uint256, bytes32, uint256, uint256)
     {
-        uint256 price = _chargeablePrice(submission.sectors());
-        (uint256 index, bytes32 digest, uint256 start, uint256 length) = _submit(submission, price);
-        _refund(msg.value - length * price);
-        return (index, digest, start, length);
+        return _submitPaid(submission);
     }
 
     /// @notice Current ABI batch, selector 0x49aa3395: one fee check for all, entries in order.
@@ -115,18 +109,13 @@ contract Flow is IFlow, AccessControl, Pausable {
         payable
         whenNotPaused
         launched
-        returns (uint256[] memory indexes, bytes32[] memory digests, uint256[] memory starts, uint256[] memory lengths)
+        returns (uint256[] memory, bytes32[] memory, uint256[] memory, uint256[] memory)
     {
-        uint256 total;
+        SubmissionData[] memory data = new SubmissionData[](submissions.length);
         for (uint256 i = 0; i < submissions.length; i++) {
-            total += submissions[i].data.sectors();
+            data[i] = submissions[i].data;
         }
-        uint256 price = _chargeablePrice(total);
-        (indexes, digests, starts, lengths) = _allocate(submissions.length);
-        for (uint256 i = 0; i < submissions.length; i++) {
-            (indexes[i], digests[i], starts[i], lengths[i]) = _submit(submissions[i].data, price);
-        }
-        _refund(msg.value - total * price);
+        return _batchSubmitPaid(data);
     }
 
     /// @notice Legacy ABI batch, selector 0x9e62a38e.
@@ -135,16 +124,35 @@ contract Flow is IFlow, AccessControl, Pausable {
         payable
         whenNotPaused
         launched
+        returns (uint256[] memory, bytes32[] memory, uint256[] memory, uint256[] memory)
+    {
+        return _batchSubmitPaid(submissions);
+    }
+
+    function _submitPaid(SubmissionData memory data)
+        private
+        returns (uint256 index, bytes32 digest, uint256 start, uint256 length)
+    {
+        uint256 price = _chargeablePrice(data.sectors());
+        (index, digest, start, length) = _submit(data, price);
+        _refund(msg.value - length * price);
+    }
+
+    function _batchSubmitPaid(SubmissionData[] memory data)
+        private
         returns (uint256[] memory indexes, bytes32[] memory digests, uint256[] memory starts, uint256[] memory lengths)
     {
         uint256 total;
-        for (uint256 i = 0; i < submissions.length; i++) {
-            total += submissions[i].sectors();
+        for (uint256 i = 0; i < data.length; i++) {
+            total += data[i].sectors();
         }
         uint256 price = _chargeablePrice(total);
-        (indexes, digests, starts, lengths) = _allocate(submissions.length);
-        for (uint256 i = 0; i < submissions.length; i++) {
-            (indexes[i], digests[i], starts[i], lengths[i]) = _submit(submissions[i], price);
+        indexes = new uint256[](data.length);
+        digests = new bytes32[](data.length);
+        starts = new uint256[](data.length);
+        lengths = new uint256[](data.length);
+        for (uint256 i = 0; i < data.length; i++) {
+            (indexes[i], digests[i], starts[i], lengths[i]) = _submit(data[i], price);
         }
         _refund(msg.value - total * price);
     }
@@ -185,14 +193,6 @@ contract Flow is IFlow, AccessControl, Pausable {
         for (uint256 i = 0; i < data.nodes.length; i++) {
             _tree.insert(data.nodes[i].root, data.nodes[i].height);
         }
-    }
-
-    function _allocate(uint256 n)
-        private
-        pure
-        returns (uint256[] memory, bytes32[] memory, uint256[] memory, uint256[] memory)
-    {
-        return (new uint256[](n), new bytes32[](n), new uint256[](n), new uint256[](n));
     }
 
     function _refund(uint256 amount) private {

@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zerog.crypto import (
+    FileTree,
     build_file_tree,
     compute_chunk_count,
     compute_merkle_root,
@@ -31,6 +32,13 @@ def _flip(value: bytes, bit: int) -> bytes:
     return bytes(data)
 
 
+def _segment_root(data: bytes, tree: FileTree, index: int) -> bytes:
+    """Root of file segment `index` as a node recomputes it from the uploaded bytes."""
+    segment = data[index * BYTES_PER_SEGMENT : (index + 1) * BYTES_PER_SEGMENT]
+    expected_chunks = min(SECTORS_PER_SEGMENT, tree.padded_chunks - index * SECTORS_PER_SEGMENT)
+    return compute_segment_root(segment, expected_chunks)
+
+
 def _chunk_wise_root(data: bytes) -> bytes:
     padded = compute_padded_chunk_count(compute_chunk_count(len(data)))
     raw = data + bytes(padded * BYTES_PER_SECTOR - len(data))
@@ -50,10 +58,8 @@ def test_every_segment_proof_verifies(size: int, seed: int, pick: int) -> None:
     data = _file(size, seed)
     tree = build_file_tree(data)
     index = pick % tree.data_segment_count
-    segment = data[index * BYTES_PER_SEGMENT : (index + 1) * BYTES_PER_SEGMENT]
-    expected_chunks = min(SECTORS_PER_SEGMENT, tree.padded_chunks - index * SECTORS_PER_SEGMENT)
     proof = tree.segment_proof(index)
-    verify_proof(proof, compute_segment_root(segment, expected_chunks), tree.root, index, tree.segment_count)
+    verify_proof(proof, _segment_root(data, tree, index), tree.root, index, tree.segment_count)
     verify_rear_padding(proof, tree.segment_count, tree.data_segment_count)
 
 
@@ -96,9 +102,8 @@ def test_flipped_data_bit_fails_its_segment_proof(size: int, seed: int, bit: int
     data = _file(size, seed)
     tree = build_file_tree(data)
     index = bit % tree.data_segment_count
-    segment = data[index * BYTES_PER_SEGMENT : (index + 1) * BYTES_PER_SEGMENT]
-    expected_chunks = min(SECTORS_PER_SEGMENT, tree.padded_chunks - index * SECTORS_PER_SEGMENT)
-    bad_root = compute_segment_root(_flip(segment, bit), expected_chunks)
+    flipped = data[: index * BYTES_PER_SEGMENT] + _flip(data[index * BYTES_PER_SEGMENT :], bit)
+    bad_root = _segment_root(flipped, tree, index)
     try:
         verify_proof(tree.segment_proof(index), bad_root, tree.root, index, tree.segment_count)
     except InvalidProof:

@@ -2,6 +2,7 @@
 
 from zerog.crypto.keccak import keccak256
 from zerog.errors import InvalidInput
+from zerog.spec.types import parse_fixed_bytes
 
 __all__ = ["bytes_to_address", "to_checksum_address"]
 
@@ -17,12 +18,4 @@ def to_checksum_address(address: bytes) -> str:
 
 def bytes_to_address(value: str | bytes) -> bytes:
     """Validate an address given as 20 bytes or 0x-hex (any case) and return its bytes."""
-    if isinstance(value, str):
-        text = value[2:] if value.startswith(("0x", "0X")) else value
-        try:
-            value = bytes.fromhex(text)
-        except ValueError as exc:
-            raise InvalidInput(f"not a hex address: {value!r}") from exc
-    if len(value) != 20:
-        raise InvalidInput(f"an address is 20 bytes, got {len(value)}")
-    return bytes(value)
+    return parse_fixed_bytes(value, 20, "an address")

@@ -25,6 +25,7 @@ from zerog.spec.types import (
     ShardConfig,
     TxSeq,
     bytes_to_root,
+    parse_fixed_bytes,
 )
 from zerog.spec.zeros import ZERO_CHUNK_HASH, ZERO_HASHES
 
@@ -53,4 +54,5 @@ __all__ = [
     "ShardConfig",
     "TxSeq",
     "bytes_to_root",
+    "parse_fixed_bytes",
 ]

@@ -48,16 +48,19 @@ class ShardConfig:
         return flow_segment % self.num_shard == self.shard_id
 
 
-def bytes_to_root(value: bytes | str) -> DataRoot:
-    """Validate a 32-byte root given as bytes or 0x-hex."""
+def parse_fixed_bytes(value: bytes | str, size: int, what: str) -> bytes:
+    """Validate exactly `size` bytes, given raw or as hex (with or without 0x, any case)."""
     if isinstance(value, str):
         text = value[2:] if value.startswith(("0x", "0X")) else value
-        if len(text) != 64:
-            raise InvalidInput(f"a root is 32 bytes of hex, got {value!r}")
         try:
             value = bytes.fromhex(text)
         except ValueError as exc:
-            raise InvalidInput(f"a root is 32 bytes of hex, got {value!r}") from exc
-    if len(value) != 32:
-        raise InvalidInput(f"a root is 32 bytes, got {len(value)}")
-    return DataRoot(bytes(value))
+            raise InvalidInput(f"{what} must be {size} bytes of hex, got {text[:80]!r}") from exc
+    if len(value) != size:
+        raise InvalidInput(f"{what} must be {size} bytes, got {len(value)}")
+    return bytes(value)
+
+
+def bytes_to_root(value: bytes | str) -> DataRoot:
+    """Validate a 32-byte root given as bytes or 0x-hex."""
+    return DataRoot(parse_fixed_bytes(value, 32, "a root"))
