@@ -10,13 +10,13 @@ WORK="$(mktemp -d)"
 say()  { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run()  { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
 cleanup() {
-  zerog devnet down --dir "$ZEROG_DEVNET_DIR" >/dev/null 2>&1 || true
+  zerog devnet down >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 say "1. A local chain: anvil (Prague) with zerog's Flow and market contracts deployed"
-run zerog devnet up --dir "$ZEROG_DEVNET_DIR" --port "$PORT" --fresh
+run zerog devnet up --port "$PORT" --fresh
 
 say "2. A 0G file root, computed segment by segment in constant memory"
 python3 -c "import random; random.seed(7); open('$WORK/dataset.bin','wb').write(random.randbytes(3*1024*1024+17))"
@@ -35,9 +35,9 @@ run zerog file submit "$WORK/empty.bin" || true
 run zerog file submit "$WORK/note.txt" --key 0x1111111111111111111111111111111111111111111111111111111111111111 || true
 
 say "5. The devnet knows its log; devnet.json lists every address and URL"
-run zerog devnet status --dir "$ZEROG_DEVNET_DIR"
+run zerog devnet status
 
 say "6. Stop it (its chain state is kept for the next 'up')"
-run zerog devnet down --dir "$ZEROG_DEVNET_DIR"
+run zerog devnet down
 echo
 echo "Next: 'zerog devnet up' in any directory gives you your own devnet; 'zerog --help' lists every command."

@@ -46,3 +46,10 @@ def test_no_network_anywhere_is_a_clear_error(tmp_path: Path, monkeypatch: pytes
         network.require_key()
     with pytest.raises(ConfigError, match="--flow"):
         network.require_flow()
+
+
+def test_devnet_directory_comes_from_the_environment(devnet_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ZEROG_RPC", "ZEROG_KEY", "ZEROG_FLOW"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ZEROG_DEVNET_DIR", str(devnet_dir))
+    assert resolve_network().rpc_url == "http://127.0.0.1:1111"

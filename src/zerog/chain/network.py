@@ -5,6 +5,7 @@ variable names them. The same file describes any network, so a multi-host deploy
 """
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,9 @@ SERVICE_KINDS = ("storage_nodes", "indexer", "kv_nodes", "da_signers", "da_dispe
 
 
 def default_devnet_dir() -> Path:
-    """`.zerog/devnet` under the working directory."""
-    return Path.cwd() / ".zerog" / "devnet"
+    """$ZEROG_DEVNET_DIR, else `.zerog/devnet` under the working directory."""
+    configured = os.environ.get("ZEROG_DEVNET_DIR")
+    return Path(configured) if configured else Path.cwd() / ".zerog" / "devnet"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from zerog.devnet import devnet_down, devnet_status, devnet_up
 app = typer.Typer(no_args_is_help=True, help="Run a local zerog network: anvil chain, contracts, services.")
 
 DirOption = Annotated[
-    Path | None, typer.Option("--dir", help="Where the devnet keeps its files [default: ./.zerog/devnet]")
+    Path | None, typer.Option("--dir", help="Where the devnet keeps its files [env ZEROG_DEVNET_DIR; ./.zerog/devnet]")
 ]
 
 

@@ -49,7 +49,7 @@ def resolve_network(
     rpc = rpc or os.environ.get("ZEROG_RPC")
     key = key or os.environ.get("ZEROG_KEY")
     flow = flow or os.environ.get("ZEROG_FLOW")
-    directory = devnet_dir or Path(os.environ.get("ZEROG_DEVNET_DIR") or default_devnet_dir())
+    directory = devnet_dir or default_devnet_dir()
     info = None
     if not (rpc and key and flow) and (directory / DEVNET_FILE_NAME).exists():
         info = NetworkInfo.load(directory / DEVNET_FILE_NAME)
