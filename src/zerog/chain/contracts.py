@@ -159,7 +159,8 @@ class FlowContract(_Binding):
             raise InvalidInput("a batch holds at least one submission")
         for submission in submissions:
             submission.validate()
-        fee = sum(s.compute_fee(self.price_per_sector()) for s in submissions)
+        price = self.price_per_sector()
+        fee = sum(s.compute_fee(price) for s in submissions)
         call = self.contract.get_function_by_signature(BATCH_SUBMIT_SIGNATURE)([s.to_abi() for s in submissions])
         receipt = sender.send(call, value=fee)
         return SubmitResult(receipt, self.parse_submit_events(receipt.logs), fee)
