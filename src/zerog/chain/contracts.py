@@ -52,6 +52,7 @@ class SubmitEvent:
     """Sectors the entry occupies (the event's `length`)."""
     submission: Submission
     block_number: int
+    block_hash: bytes
     tx_hash: str
     log_index: int
 
@@ -203,6 +204,7 @@ def decode_submit_log(log: Any) -> SubmitEvent:
         sectors=int(length),
         submission=Submission.from_abi_data(data),
         block_number=int(log["blockNumber"]),
+        block_hash=bytes(log["blockHash"]),
         tx_hash=log["transactionHash"].to_0x_hex(),
         log_index=int(log["logIndex"]),
     )

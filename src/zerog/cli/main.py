@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 import zerog
-from zerog.cli import devnet, file
+from zerog.cli import devnet, file, storage
 from zerog.cli.common import fail
 from zerog.errors import ZerogError
 
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 app.add_typer(devnet.app, name="devnet")
 app.add_typer(file.app, name="file")
+app.add_typer(storage.app, name="storage")
 
 
 def _version(value: bool) -> None:

@@ -63,6 +63,10 @@ class FlowTree:
             self._insert(root, height)
         return start
 
+    def append_subtree(self, root: bytes, height: int) -> None:
+        """Place one perfect subtree of 2^height sectors at the current length (which must be aligned to it)."""
+        self._insert(root, height)
+
     def root(self) -> bytes:
         """Root of the perfect tree of height ceil(log2(length)), zero-padded on the right."""
         height = (self._length - 1).bit_length()

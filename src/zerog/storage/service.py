@@ -1,0 +1,116 @@
+"""`zerog storage run`: the storage node process, one asyncio task group owning every loop.
+
+Public HTTP (rpc_listen_address): POST / for zgs_* JSON-RPC, GET /metrics (Prometheus), GET /status (JSON).
+Admin HTTP (127.0.0.1 only): POST / for admin_* JSON-RPC.
+"""
+
+import asyncio
+from typing import Any
+
+import structlog
+from aiohttp import web
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from zerog.chain import FlowContract, connect
+from zerog.rpc import JsonRpcServer, RpcMetrics
+from zerog.storage.config import StorageConfig
+from zerog.storage.log_sync import LogSync
+from zerog.storage.node import StorageNode
+from zerog.storage.rpc import register_admin_methods, register_zgs_methods
+from zerog.storage.store import FlowStore
+from zerog.storage.sync import PeerSync
+
+__all__ = ["StorageService"]
+
+log = structlog.get_logger("zerog.storage")
+
+
+class StorageService:
+    """Owns a node's store, servers and background loops; `run` returns after `stop()` or admin_shutdown."""
+
+    def __init__(self, config: StorageConfig) -> None:
+        self.config = config
+        self.ready = asyncio.Event()
+        self._stop = asyncio.Event()
+        self.node: StorageNode | None = None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        config = self.config
+        w3 = await asyncio.to_thread(connect, config.rpc_url)
+        await asyncio.to_thread(FlowContract(w3, config.flow_address).require_code)
+        chain_id = await asyncio.to_thread(lambda: int(w3.eth.chain_id))
+        store = FlowStore(config.db_dir, map_size_bytes=config.db_max_size_bytes)
+        registry = CollectorRegistry()
+        node = self.node = StorageNode(config, store, chain_id, registry)
+        log_sync = LogSync(config, node, w3)
+        peer_sync = PeerSync(config, node)
+        rpc_metrics = RpcMetrics(registry)
+        public = JsonRpcServer("storage", max_body_bytes=config.max_request_bytes, metrics=rpc_metrics)
+        register_zgs_methods(public, node)
+        admin = JsonRpcServer("storage-admin", max_body_bytes=1 << 20, metrics=rpc_metrics)
+        register_admin_methods(
+            admin, node, shutdown=self.stop, sync=peer_sync, metrics=lambda: generate_latest(registry).decode()
+        )
+        runners: list[web.AppRunner] = []
+        try:
+            runners.append(await _serve(_public_app(public, node, registry), *config.listen))
+            runners.append(await _serve(_rpc_app(admin), *config.admin_listen))
+            async with asyncio.TaskGroup() as tasks:
+                synced, peers_ready = asyncio.Event(), asyncio.Event()
+                sync_task = tasks.create_task(log_sync.run(synced))
+                peer_task = tasks.create_task(peer_sync.run(peers_ready))
+                await synced.wait()
+                self.ready.set()
+                log.info(
+                    "storage_node_ready",
+                    url=config.url,
+                    admin=f"http://{config.admin_listen[0]}:{config.admin_listen[1]}",
+                    shard=f"{config.shard.shard_id}/{config.shard.num_shard}",
+                    next_tx_seq=store.next_tx_seq(),
+                )
+                await self._stop.wait()
+                sync_task.cancel()
+                peer_task.cancel()
+        finally:
+            for runner in runners:
+                await runner.cleanup()
+            await node.close()
+            store.close()
+            log.info("storage_node_stopped")
+
+
+def _rpc_app(server: JsonRpcServer) -> web.Application:
+    app = web.Application(client_max_size=server.max_body_bytes + 1)
+    app.router.add_post("/", server.handle_http)
+    return app
+
+
+def _public_app(server: JsonRpcServer, node: StorageNode, registry: CollectorRegistry) -> web.Application:
+    app = _rpc_app(server)
+
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def status(_: web.Request) -> web.Response:
+        body: dict[str, Any] = {
+            **node.status_json(),
+            "shard": f"{node.config.shard.shard_id}/{node.config.shard.num_shard}",
+            "pendingTxs": len(node.pending),
+            "cacheBytes": node.cache.total_bytes,
+        }
+        return web.json_response(body)
+
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/status", status)
+    return app
+
+
+async def _serve(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
