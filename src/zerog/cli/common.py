@@ -54,4 +54,4 @@ def byte_progress(label: str, total: int) -> Iterator[Callable[[int, int], None]
     )
     with Progress(*columns, console=stderr, transient=True) as progress:
         task = progress.add_task(label, total=total)
-        yield lambda done, _total: progress.update(task, completed=done)
+        yield lambda done, total_now: progress.update(task, completed=done, total=total_now)

@@ -5,9 +5,10 @@ from typing import Annotated
 import typer
 
 import zerog
-from zerog.cli import devnet, file, storage
+from zerog.cli import devnet, file, storage, transfer
 from zerog.cli.common import fail
 from zerog.errors import ZerogError
+from zerog.logs import configure_logging
 
 app = typer.Typer(
     name="zerog",
@@ -19,6 +20,8 @@ app = typer.Typer(
 app.add_typer(devnet.app, name="devnet")
 app.add_typer(file.app, name="file")
 app.add_typer(storage.app, name="storage")
+app.command("upload")(transfer.upload)
+app.command("download")(transfer.download)
 
 
 def _version(value: bool) -> None:
@@ -34,6 +37,8 @@ def main(
     ] = False,
 ) -> None:
     """zerog: verifiable storage, data availability, compute and agent memory, in the design of 0G."""
+    # Library warnings (a failover, a retry) go to stderr as readable lines; services reconfigure for JSON.
+    configure_logging("cli", json_lines=False, level="warning")
 
 
 def run() -> None:

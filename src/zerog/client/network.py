@@ -6,6 +6,10 @@
 | signing key   | --key    | ZEROG_KEY         | accounts[0].private_key|
 | Flow address  | --flow   | ZEROG_FLOW        | contracts.Flow         |
 | devnet dir    | --devnet | ZEROG_DEVNET_DIR  | ./.zerog/devnet        |
+| storage nodes | --node   | ZEROG_NODES (comma-separated) | storage_nodes[].url |
+| indexer       | --indexer| ZEROG_INDEXER     | indexer[0].url         |
+
+Where both are known, storage commands prefer the nodes given by flag or environment, then the indexer.
 """
 
 import os
@@ -27,6 +31,15 @@ class Network:
     private_key: str | None
     info: NetworkInfo | None
     """The devnet file, when one was used."""
+    nodes: tuple[str, ...] = ()
+    indexer: str | None = None
+
+    def require_storage(self) -> None:
+        if not self.nodes and not self.indexer:
+            raise ConfigError(
+                "no storage network: pass --node URL or --indexer URL, set ZEROG_NODES or ZEROG_INDEXER, "
+                "or run 'zerog devnet up' here"
+            )
 
     def require_key(self) -> str:
         if not self.private_key:
@@ -44,18 +57,31 @@ def resolve_network(
     key: str | None = None,
     flow: str | None = None,
     devnet_dir: Path | None = None,
+    *,
+    nodes: tuple[str, ...] = (),
+    indexer: str | None = None,
+    require_chain: bool = True,
 ) -> Network:
     """Combine flags, environment and the devnet file into one `Network`; flags win."""
     rpc = rpc or os.environ.get("ZEROG_RPC")
     key = key or os.environ.get("ZEROG_KEY")
     flow = flow or os.environ.get("ZEROG_FLOW")
+    nodes = nodes or tuple(u.strip() for u in os.environ.get("ZEROG_NODES", "").split(",") if u.strip())
+    indexer = indexer or os.environ.get("ZEROG_INDEXER") or None
     directory = devnet_dir or default_devnet_dir()
     info = None
-    if not (rpc and key and flow) and (directory / DEVNET_FILE_NAME).exists():
+    if (directory / DEVNET_FILE_NAME).exists() and not (rpc and key and flow and (nodes or indexer)):
         info = NetworkInfo.load(directory / DEVNET_FILE_NAME)
         rpc = rpc or info.rpc_url
         key = key or (info.accounts[0].private_key if info.accounts else None)
         flow = flow or info.contracts.get("Flow")
-    if not rpc:
+        if not nodes and not indexer:
+            indexers = [e["url"] for e in info.services.get("indexer", []) if isinstance(e, dict) and "url" in e]
+            indexer = indexers[0] if indexers else None
+            if indexer is None:
+                nodes = tuple(
+                    e["url"] for e in info.services.get("storage_nodes", []) if isinstance(e, dict) and "url" in e
+                )
+    if not rpc and require_chain:
         raise ConfigError("no chain RPC: pass --rpc, set ZEROG_RPC, or run 'zerog devnet up' in this directory")
-    return Network(rpc_url=rpc, flow_address=flow, private_key=key, info=info)
+    return Network(rpc_url=rpc or "", flow_address=flow, private_key=key, info=info, nodes=nodes, indexer=indexer)
