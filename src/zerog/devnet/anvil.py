@@ -131,27 +131,44 @@ def _answers(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def is_running(pid: int, name: str = "anvil") -> bool:
-    """Whether `pid` is alive and is the program `name` (a recycled pid is not ours)."""
+def is_running(pid: int, marker: str = "anvil") -> bool:
+    """Whether `pid` is alive (not a zombie) and its command line contains `marker` (a recycled pid is not ours)."""
+    if pid <= 0 or not is_alive(pid):
+        return False
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return False
-    if not cmdline:
-        return False  # a zombie
-    return Path(cmdline.split(b"\0")[0].decode(errors="replace")).name == name
+    return marker in cmdline
+
+
+def is_alive(pid: int) -> bool:
+    """The process exists and has not exited (a zombie has)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def stop_process(pid: int, *, timeout_s: float = 15.0) -> None:
-    """SIGTERM (anvil dumps its state), then SIGKILL if it does not exit in time."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
+    """SIGTERM (services flush and anvil dumps its state), then SIGKILL if it does not exit in time."""
+    stop_processes([pid], timeout_s=timeout_s)
+
+
+def stop_processes(pids: list[int], *, timeout_s: float = 15.0) -> None:
+    """Signal all first, then wait for all: stopping N services takes as long as the slowest one."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
-        if not Path(f"/proc/{pid}").exists() or not is_running(pid):
-            return
+    waiting = list(pids)
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
+            if not is_alive(pid):
+                waiting.remove(pid)
         time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+    for pid in waiting:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

@@ -1,7 +1,8 @@
-"""The local devnet: one anvil chain with zerog's contracts, described by `devnet.json`.
+"""The local devnet: one anvil chain with zerog's contracts and zerog's services, described by `devnet.json`.
 
-`up` starts anvil detached (it survives the command) with a state file, so `down` then `up` keeps the chain;
-`--fresh` starts over. Later layers add their services to the same file.
+`up` starts anvil detached (it survives the command) with a state file, deploys (or finds) the contracts, then
+starts 4 storage nodes (two full, one per half of the flow) and an indexer; `down` stops them all and keeps every
+state (chain, node databases) for the next `up`; `--fresh` starts over.
 """
 
 import shutil
@@ -12,13 +13,15 @@ from typing import Any
 from zerog.chain import DEVNET_FILE_NAME, Account, NetworkInfo, TxSender, connect, load_account
 from zerog.chain.contracts import FlowContract
 from zerog.codec.address import bytes_to_address, to_checksum_address
-from zerog.devnet.anvil import AnvilConfig, AnvilProcess, is_running, stop_process
+from zerog.devnet.anvil import AnvilConfig, AnvilProcess, is_running, stop_process, stop_processes
 from zerog.devnet.deploy import DeployConfig, deploy_storage_contracts
+from zerog.devnet.services import DEVNET_SHARDS, ServiceSpec, pick_port, start_service, wait_ready
 from zerog.errors import NotFound, ZerogError
 
 __all__ = ["DevnetStatus", "devnet_down", "devnet_status", "devnet_up"]
 
 STATE_FILE_NAME = "anvil-state.json"
+SERVICE_MARKER = "zerog"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,7 @@ class DevnetStatus:
     block_number: int | None = None
     submissions: int | None = None
     problems: tuple[str, ...] = ()
+    services: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +43,7 @@ class DevnetStatus:
             "block_number": self.block_number,
             "submissions": self.submissions,
             "problems": list(self.problems),
+            "services": list(self.services),
             "network": self.info.to_json() if self.info else None,
         }
 
@@ -50,14 +55,15 @@ def devnet_up(
     fresh: bool = False,
     block_time_s: float | None = None,
     deploy: DeployConfig | None = None,
+    with_services: bool = True,
 ) -> NetworkInfo:
     """Start (or resume) the devnet in `directory` and return its description."""
     devnet_file = directory / DEVNET_FILE_NAME
     previous = _load_if_present(devnet_file)
     if previous is not None and is_running(_anvil_pid(previous)):
         if not fresh:
-            return previous
-        stop_process(_anvil_pid(previous))
+            return _ensure_services(directory, previous, with_services)
+        _stop_all(previous)
     if fresh and directory.exists():
         shutil.rmtree(directory)
         previous = None
@@ -76,6 +82,8 @@ def devnet_up(
         else:
             deploy_block = w3.eth.block_number + 1
             contracts = deploy_storage_contracts(deployer, deploy or DeployConfig())
+            previous = None  # a new chain: node databases of the old one do not apply
+            shutil.rmtree(directory / "storage", ignore_errors=True)
         info = NetworkInfo(
             chain_id=w3.eth.chain_id,
             rpc_url=anvil.rpc_url,
@@ -84,27 +92,150 @@ def devnet_up(
             accounts=[Account(to_checksum_address(bytes_to_address(a)), key) for a, key in anvil.accounts],
             extra={"anvil": {"pid": anvil.pid, "port": port, "state_file": str(directory / STATE_FILE_NAME)}},
         )
+        if previous is not None:
+            info.services = previous.services
         info.save(devnet_file)
+        return _ensure_services(directory, info, with_services)
     except ZerogError:
-        stop_process(anvil.pid)
+        _stop_all(_load_if_present(devnet_file) or NetworkInfo(0, "", {}, extra={"anvil": {"pid": anvil.pid}}))
         raise
+
+
+def _ensure_services(directory: Path, info: NetworkInfo, with_services: bool) -> NetworkInfo:
+    """Start every service that is not running (all of them on a new devnet), then save devnet.json."""
+    if not with_services:
+        return info
+    previous_nodes = {e.get("name"): e for e in info.services.get("storage_nodes", []) if isinstance(e, dict)}
+    previous_indexer = next(iter(info.services.get("indexer", [])), None)
+    indexer_port = pick_port(previous_indexer.get("port") if isinstance(previous_indexer, dict) else None)
+    indexer_url = f"http://127.0.0.1:{indexer_port}"
+    ports = []
+    for index in range(len(DEVNET_SHARDS)):
+        old = previous_nodes.get(f"storage-{index}") or {}
+        running = is_running(int(old.get("pid", 0)), SERVICE_MARKER)
+        port = int(old["port"]) if running else pick_port(old.get("port"))
+        admin = int(old["admin_port"]) if running else pick_port(old.get("admin_port"))
+        ports.append((port, admin, running, int(old.get("pid", 0))))
+    urls = [f"http://127.0.0.1:{port}" for port, _, _, _ in ports]
+    nodes: list[dict[str, Any]] = []
+    started: list[tuple[ServiceSpec, int]] = []
+    for index, (shard, (port, admin, running, old_pid)) in enumerate(zip(DEVNET_SHARDS, ports, strict=True)):
+        spec = ServiceSpec(
+            kind="storage",
+            name=f"storage-{index}",
+            directory=directory / "storage" / f"node{index}",
+            config=_storage_config(info, port, admin, shard, [u for u in urls if u != urls[index]], indexer_url),
+            url=urls[index],
+        )
+        pid = old_pid if running else start_service(spec)
+        if not running:
+            started.append((spec, pid))
+        nodes.append(
+            {
+                "name": spec.name,
+                "url": spec.url,
+                "admin_url": f"http://127.0.0.1:{admin}",
+                "shard": shard,
+                "port": port,
+                "admin_port": admin,
+                "pid": pid,
+                "config": str(spec.config_path),
+                "log": str(spec.log_path),
+            }
+        )
+    for spec, pid in started:
+        wait_ready(spec, pid)
+    indexer_spec = ServiceSpec(
+        kind="indexer",
+        name="indexer",
+        directory=directory / "indexer",
+        config=_indexer_config(indexer_port, urls),
+        url=indexer_url,
+    )
+    indexer_pid = int(previous_indexer.get("pid", 0)) if isinstance(previous_indexer, dict) else 0
+    if not is_running(indexer_pid, SERVICE_MARKER):
+        indexer_pid = start_service(indexer_spec)
+        wait_ready(indexer_spec, indexer_pid)
+    info.services["storage_nodes"] = nodes
+    info.services["indexer"] = [
+        {
+            "name": "indexer",
+            "url": indexer_url,
+            "port": indexer_port,
+            "pid": indexer_pid,
+            "config": str(indexer_spec.config_path),
+            "log": str(indexer_spec.log_path),
+        }
+    ]
+    info.save(directory / DEVNET_FILE_NAME)
     return info
 
 
+def _storage_config(info: NetworkInfo, port: int, admin: int, shard: str, peers: list[str], indexer: str) -> str:
+    peer_list = ", ".join(f'"{p}"' for p in peers)
+    return (
+        f'blockchain_rpc_endpoint = "{info.rpc_url}"\n'
+        f'log_contract_address = "{info.contract("Flow")}"\n'
+        f"log_sync_start_block_number = {info.deploy_block}\n"
+        "confirmation_block_count = 0\n"
+        "log_poll_interval_secs = 0.2\n"
+        f'rpc_listen_address = "127.0.0.1:{port}"\n'
+        f'rpc_listen_address_admin = "127.0.0.1:{admin}"\n'
+        'db_dir = "db"\n'
+        "db_max_size_gib = 8\n"
+        f'shard_position = "{shard}"\n'
+        f'public_url = "http://127.0.0.1:{port}"\n'
+        f"peers = [{peer_list}]\n"
+        f'indexer_url = "{indexer}"\n'
+        "sync_interval_secs = 1.0\n"
+        "sync_wait_secs = 2.0\n"
+    )
+
+
+def _indexer_config(port: int, nodes: list[str]) -> str:
+    node_list = ", ".join(f'"{n}"' for n in nodes)
+    return (
+        f'listen_address = "127.0.0.1:{port}"\n'
+        f"trusted_nodes = [{node_list}]\n"
+        "health_check_interval_secs = 1.0\n"
+        "max_failures = 2\n"
+    )
+
+
 def devnet_status(directory: Path) -> DevnetStatus:
-    """Whether the devnet runs, and whether its chain and contracts answer."""
+    """Whether the devnet runs, and whether its chain, contracts and services answer."""
     info = _load_if_present(directory / DEVNET_FILE_NAME)
     if info is None:
         return DevnetStatus(directory, False, None, problems=("no devnet here; run 'zerog devnet up'",))
     if not is_running(_anvil_pid(info)):
         return DevnetStatus(directory, False, info, problems=("the chain is stopped; run 'zerog devnet up'",))
+    services = []
+    problems = []
+    for kind in ("storage_nodes", "indexer"):
+        for entry in info.services.get(kind, []):
+            if not isinstance(entry, dict):
+                continue
+            alive = is_running(int(entry.get("pid", 0)), SERVICE_MARKER)
+            services.append(
+                {
+                    "kind": kind,
+                    "name": entry.get("name"),
+                    "url": entry.get("url"),
+                    "running": alive,
+                    "shard": entry.get("shard"),
+                }
+            )
+            if not alive:
+                problems.append(f"{entry.get('name')} is not running; 'zerog devnet up' restarts it")
     try:
         w3 = connect(info.rpc_url, timeout_s=5)
         flow = FlowContract(w3, info.contract("Flow"))
         flow.require_code()
-        return DevnetStatus(directory, True, info, w3.eth.block_number, flow.submission_count())
+        return DevnetStatus(
+            directory, True, info, w3.eth.block_number, flow.submission_count(), tuple(problems), tuple(services)
+        )
     except ZerogError as exc:
-        return DevnetStatus(directory, True, info, problems=(str(exc),))
+        return DevnetStatus(directory, True, info, problems=(*problems, str(exc)), services=tuple(services))
 
 
 def devnet_down(directory: Path) -> bool:
@@ -112,11 +243,24 @@ def devnet_down(directory: Path) -> bool:
     info = _load_if_present(directory / DEVNET_FILE_NAME)
     if info is None:
         raise NotFound(f"no devnet in {directory}")
-    pid = _anvil_pid(info)
-    if not is_running(pid):
-        return False
-    stop_process(pid)
-    return True
+    return _stop_all(info)
+
+
+def _stop_all(info: NetworkInfo) -> bool:
+    """Stop the services (all at once), then the chain."""
+    pids = [
+        int(entry.get("pid", 0))
+        for kind in ("indexer", "storage_nodes")
+        for entry in info.services.get(kind, [])
+        if isinstance(entry, dict)
+    ]
+    running = [pid for pid in pids if is_running(pid, SERVICE_MARKER)]
+    stop_processes(running, timeout_s=20)
+    anvil = _anvil_pid(info)
+    anvil_running = is_running(anvil)
+    if anvil_running:
+        stop_process(anvil)
+    return bool(running) or anvil_running
 
 
 def _load_if_present(path: Path) -> NetworkInfo | None:

@@ -143,6 +143,8 @@ class StorageNode:
         for segment in segments:
             tx = self._resolve_tx(segment, tx_seq)
             if tx is None:
+                if segment.file_size > self.cache.max_file_bytes:
+                    raise invalid_params("root", "caching of large file when tx is unavailable is not supported")
                 self._verify(segment)
                 if self.cache.add(segment):
                     stored += 1

@@ -2,5 +2,15 @@
 
 from zerog.testing.chain import LocalChain, start_local_chain
 from zerog.testing.data import pattern_bytes, random_bytes
+from zerog.testing.storage import RunningNode, node_config, running_node, running_nodes
 
-__all__ = ["LocalChain", "pattern_bytes", "random_bytes", "start_local_chain"]
+__all__ = [
+    "LocalChain",
+    "RunningNode",
+    "node_config",
+    "pattern_bytes",
+    "random_bytes",
+    "running_node",
+    "running_nodes",
+    "start_local_chain",
+]
