@@ -130,13 +130,20 @@ async def test_a_tx_with_nothing_in_the_shard_finalizes_at_once(local_chain: Loc
 
 
 BAD_SEGMENT_CASES = [
-    ("flipped data bit", lambda s: SegmentWithProof(s.root, bytes([s.data[0] ^ 1]) + s.data[1:], s.index, s.proof,
-                                                   s.file_size), "proof"),
+    (
+        "flipped data bit",
+        lambda s: SegmentWithProof(s.root, bytes([s.data[0] ^ 1]) + s.data[1:], s.index, s.proof, s.file_size),
+        "proof",
+    ),
     ("wrong size", lambda s: SegmentWithProof(s.root, s.data[:-256], s.index, s.proof, s.file_size), "data"),
     ("index out of range", lambda s: SegmentWithProof(s.root, s.data, 7, s.proof, s.file_size), "index"),
-    ("wrong proof path", lambda s: SegmentWithProof(s.root, s.data, s.index,
-                                                    MerkleProof(s.proof.lemma, tuple(not p for p in s.proof.path)),
-                                                    s.file_size), "proof"),
+    (
+        "wrong proof path",
+        lambda s: SegmentWithProof(
+            s.root, s.data, s.index, MerkleProof(s.proof.lemma, tuple(not p for p in s.proof.path)), s.file_size
+        ),
+        "proof",
+    ),
     ("other root", lambda s: SegmentWithProof(b"\x01" * 32, s.data, s.index, s.proof, s.file_size), "root"),
     ("other file size", lambda s: SegmentWithProof(s.root, s.data, s.index, s.proof, s.file_size + 1), "fileSize"),
 ]
@@ -166,6 +173,7 @@ async def test_bad_segments_are_refused_and_data_stays_intact(
 
 async def test_malformed_requests_get_json_rpc_errors_on_http_200(node: RunningNode) -> None:
     async with aiohttp.ClientSession() as session:
+
         async def post(body: bytes) -> dict[str, object]:
             async with session.post(node.url, data=body, headers={"Content-Type": "application/json"}) as response:
                 assert response.status == 200
