@@ -5,6 +5,11 @@ zerog. The tests call this script as a subprocess and read one JSON document fro
 
   sdk_runner.py roots FILE...                         -> [{"root", "length", "nodes": [[height, root]]}]
   sdk_runner.py submit RPC FLOW KEY FILE [--corrupt]  -> {"tx_seq"} or {"error"}
+  sdk_runner.py upload RPC FLOW KEY FILE TARGET       -> {"root", "txHash"} or {"error"}
+  sdk_runner.py download ROOT OUT TARGET              -> {"ok": true} or {"error"}
+
+TARGET is "indexer=URL" (the SDK's Indexer path) or "nodes=URL,URL" (Uploader/Downloader over those nodes).
+The SDK prints progress on stdout; it is sent to stderr so stdout carries only our JSON.
 """
 
 import contextlib
@@ -67,6 +72,45 @@ def submit(rpc: str, flow_address: str, key: str, path: str, corrupt: bool) -> d
     return {"tx_seq": tx_seq, "status": receipt["status"]}
 
 
+def upload(rpc: str, flow_address: str, key: str, path: str, target: str) -> dict[str, Any]:
+    from contracts.flow import FlowContract
+    from core.file import ZgFile
+    from core.indexer import Indexer
+    from core.storage_node import StorageNode
+    from core.uploader import Uploader
+    from eth_account import Account
+    from web3 import Web3
+
+    account = Account.from_key(key)
+    file = ZgFile.from_file_path(path)
+    opts = {"tags": b"\x00", "finalityRequired": True, "taskSize": 10, "expectedReplica": 1, "account": account}
+    kind, _, value = target.partition("=")
+    with contextlib.redirect_stdout(sys.stderr):
+        if kind == "indexer":
+            result, err = Indexer(value).upload(file, rpc, account, opts)
+        else:
+            flow = FlowContract(Web3(Web3.HTTPProvider(rpc)), flow_address)
+            uploader = Uploader([StorageNode(url) for url in value.split(",")], rpc, flow)
+            result, err = uploader.upload_file(file, opts)
+    if err is not None:
+        return {"error": str(err)}
+    return {"root": result["rootHash"], "txHash": result["txHash"]}
+
+
+def download(root: str, out: str, target: str) -> dict[str, Any]:
+    from core.downloader import Downloader
+    from core.indexer import Indexer
+    from core.storage_node import StorageNode
+
+    kind, _, value = target.partition("=")
+    with contextlib.redirect_stdout(sys.stderr):
+        if kind == "indexer":
+            err = Indexer(value).download(root, out)
+        else:
+            err = Downloader([StorageNode(url) for url in value.split(",")]).download(root, out)
+    return {"error": str(err)} if err is not None else {"ok": True}
+
+
 def _hex(value: Any) -> str:
     if isinstance(value, (bytes, bytearray)):
         return "0x" + bytes(value).hex()
@@ -80,6 +124,10 @@ def main() -> None:
     elif command == "submit":
         rpc, flow, key, path, *rest = args
         result = submit(rpc, flow, key, path, corrupt="--corrupt" in rest)
+    elif command == "upload":
+        result = upload(*args)
+    elif command == "download":
+        result = download(*args)
     else:
         raise SystemExit(f"unknown command {command}")
     sys.stdout.write(json.dumps(result) + "\n")
