@@ -9,7 +9,7 @@ roots (32 bytes per 256 KiB) is optional; they are needed only to build per-segm
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from zerog.crypto.keccak import hash_leaves, hash_level, hash_pair
+from zerog.crypto.keccak import hash_leaves, hash_pair, hash_tree
 from zerog.crypto.merkle import (
     MerkleProof,
     compute_chunk_count,
@@ -69,10 +69,7 @@ def compute_segment_root(segment: Buffer, expected_chunks: int = SECTORS_PER_SEG
     if len(segment) > expected_chunks * BYTES_PER_SECTOR:
         raise InvalidInput(f"{len(segment)} bytes do not fit {expected_chunks} chunks")
     if len(segment) == BYTES_PER_SEGMENT:
-        level = hash_leaves(segment, BYTES_PER_SECTOR)
-        for _ in range(SEGMENT_TREE_HEIGHT):
-            level = hash_level(level)
-        return level
+        return hash_tree(segment, BYTES_PER_SECTOR)
     return compute_merkle_root(_chunk_leaves(segment, expected_chunks))
 
 
