@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 install: $(VENV)/.installed node_modules/.installed  ## Create .venv with zerog[dev] and install the pinned node toolchain
 
 # Stamps live inside what they stamp, so deleting .venv or node_modules re-runs the install.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py src/zerog/native/_keccak.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@

@@ -30,3 +30,19 @@ def test_proof_json_round_trip(leaves: list[bytes], pick: int) -> None:
 def test_malformed_proof_json_is_refused(value: object) -> None:
     with pytest.raises(InvalidInput):
         parse_proof_json(value)
+
+
+@given(leaves=st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=40), pick=st.integers(0, 1000))
+def test_proof_bytes_round_trip(leaves: list[bytes], pick: int) -> None:
+    from zerog.codec import parse_proof_bytes, proof_to_bytes
+
+    proof = compute_proof(leaves, pick % len(leaves))
+    assert parse_proof_bytes(proof_to_bytes(proof)) == proof
+
+
+@pytest.mark.parametrize("raw", [b"", b"\x02\x01", b"\x01\x02" + bytes(32), b"\x00" + bytes(31)])
+def test_malformed_proof_bytes_are_refused(raw: bytes) -> None:
+    from zerog.codec import parse_proof_bytes
+
+    with pytest.raises(InvalidInput):
+        parse_proof_bytes(raw)

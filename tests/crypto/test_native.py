@@ -14,8 +14,11 @@ native = pytest.importorskip("zerog.native._keccak")
 
 
 @settings(max_examples=150, deadline=None)
-@given(leaf_size=st.sampled_from([1, 8, 32, 64, 135, 136, 137, 200, 256, 272]), count=st.integers(1, 40),
-       seed=st.integers(0, 2**32))
+@given(
+    leaf_size=st.sampled_from([1, 8, 32, 64, 135, 136, 137, 200, 256, 272]),
+    count=st.integers(1, 40),
+    seed=st.integers(0, 2**32),
+)
 def test_leaves_and_levels_match_the_reference(leaf_size: int, count: int, seed: int) -> None:
     data = (seed.to_bytes(8, "big") * (leaf_size * count // 8 + 1))[: leaf_size * count]
     data = bytes((b + i) % 256 for i, b in enumerate(data))

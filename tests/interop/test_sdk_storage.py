@@ -46,8 +46,9 @@ async def test_sdk_and_zerog_interoperate(local_chain: LocalChain, tmp_path: Pat
         target = "nodes=" + full.url
 
         # SDK uploads, SDK and zerog download it byte for byte.
-        uploaded = await sdk("upload", local_chain.rpc_url, local_chain.flow.address, local_chain.accounts[8][1],
-                             str(path), target)
+        uploaded = await sdk(
+            "upload", local_chain.rpc_url, local_chain.flow.address, local_chain.accounts[8][1], str(path), target
+        )
         root = bytes.fromhex(str(uploaded["root"])[2:])
         await sdk("download", str(uploaded["root"]), str(tmp_path / "sdk.bin"), target)
         assert (tmp_path / "sdk.bin").read_bytes() == path.read_bytes()
@@ -65,6 +66,10 @@ async def test_sdk_and_zerog_interoperate(local_chain: LocalChain, tmp_path: Pat
             nodes=[n.url for n in nodes[1:]],
             options=UploadOptions(replicas=1, method="max"),
         )
-        await sdk("download", "0x" + result.root.hex(), str(tmp_path / "sdk-other.bin"),
-                  "nodes=" + ",".join(n.url for n in nodes[1:]))
+        await sdk(
+            "download",
+            "0x" + result.root.hex(),
+            str(tmp_path / "sdk-other.bin"),
+            "nodes=" + ",".join(n.url for n in nodes[1:]),
+        )
         assert (tmp_path / "sdk-other.bin").read_bytes() == other.read_bytes()

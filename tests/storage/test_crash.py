@@ -24,8 +24,11 @@ pytestmark = [pytest.mark.chain, pytest.mark.slow]
 
 def _start(config: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "zerog", "storage", "run", "--config", str(config)],
-                                stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "zerog", "storage", "run", "--config", str(config)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _wait_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
@@ -75,7 +78,7 @@ async def test_kill_9_mid_upload_then_restart(local_chain: LocalChain, tmp_path:
                 while True:
                     try:
                         stored = await client.get_stored_segments(seq) or []
-                    except Exception:  # noqa: BLE001 - the node is restarting
+                    except Exception:
                         stored = []
                     if len(stored) >= threshold or upload.done():
                         break

@@ -5,7 +5,7 @@ from typing import Any
 from zerog.crypto.merkle import MerkleProof
 from zerog.errors import InvalidInput
 
-__all__ = ["parse_proof_json", "proof_to_json"]
+__all__ = ["parse_proof_bytes", "parse_proof_json", "proof_to_bytes", "proof_to_json"]
 
 
 def proof_to_json(proof: MerkleProof) -> dict[str, list[Any]]:
@@ -31,3 +31,19 @@ def parse_proof_json(value: object) -> MerkleProof:
         except ValueError as exc:
             raise InvalidInput(f"proof lemma entry is not hex: {node!r}") from exc
     return MerkleProof(tuple(nodes), tuple(path))
+
+
+def proof_to_bytes(proof: MerkleProof) -> bytes:
+    """Compact binary form: path length (1 byte), one byte per path flag, then the lemma hashes."""
+    return bytes([len(proof.path)]) + bytes(proof.path) + b"".join(proof.lemma)
+
+
+def parse_proof_bytes(raw: bytes) -> MerkleProof:
+    """Validate the compact binary form (shape only)."""
+    if not raw:
+        raise InvalidInput("an empty proof")
+    count = raw[0]
+    flags, body = raw[1 : 1 + count], raw[1 + count :]
+    if len(flags) != count or any(flag > 1 for flag in flags) or len(body) % 32:
+        raise InvalidInput("malformed binary proof")
+    return MerkleProof(tuple(body[i : i + 32] for i in range(0, len(body), 32)), tuple(bool(f) for f in flags))

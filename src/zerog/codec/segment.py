@@ -9,7 +9,7 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from zerog.codec.proof import parse_proof_json, proof_to_json
+from zerog.codec.proof import parse_proof_bytes, parse_proof_json, proof_to_bytes, proof_to_json
 from zerog.crypto.file_tree import FileTree, compute_segment_root
 from zerog.crypto.merkle import (
     MerkleProof,
@@ -29,7 +29,9 @@ __all__ = [
     "compute_segment_data_size",
     "encode_base64",
     "parse_base64",
+    "parse_segment_binary",
     "parse_segment_json",
+    "segment_to_binary",
     "slice_segment",
     "verify_segment",
 ]
@@ -112,7 +114,7 @@ def parse_base64(value: object, what: str = "data") -> bytes:
     if not isinstance(value, str):
         raise InvalidInput(f"{what} must be a base64 string")
     try:
-        return base64.b64decode(value, validate=True)
+        return binascii.a2b_base64(value, strict_mode=True)
     except (binascii.Error, ValueError) as exc:
         raise InvalidInput(f"{what} is not valid base64: {exc}") from exc
 
@@ -137,5 +139,44 @@ def parse_segment_json(value: object) -> SegmentWithProof:
         data=parse_base64(value["data"]),
         index=index,
         proof=parse_proof_json(value["proof"]),
+        file_size=file_size,
+    )
+
+
+_BINARY_MAGIC = b"ZGS1"
+
+
+def segment_to_binary(segment: SegmentWithProof) -> bytes:
+    """zerog's binary segment form (no base64, no JSON): magic "ZGS1", root (32), file size (u64),
+    index (u64), proof length (u16), proof (`proof_to_bytes`), then the data."""
+    proof = proof_to_bytes(segment.proof)
+    return b"".join(
+        [
+            _BINARY_MAGIC,
+            segment.root,
+            segment.file_size.to_bytes(8, "big"),
+            segment.index.to_bytes(8, "big"),
+            len(proof).to_bytes(2, "big"),
+            proof,
+            segment.data,
+        ]
+    )
+
+
+def parse_segment_binary(raw: bytes) -> SegmentWithProof:
+    """Validate the binary form's shape (`verify_segment` checks the maths)."""
+    if len(raw) < 54 or raw[:4] != _BINARY_MAGIC:
+        raise InvalidInput("not a binary segment")
+    proof_length = int.from_bytes(raw[52:54], "big")
+    if len(raw) < 54 + proof_length:
+        raise InvalidInput("truncated binary segment")
+    file_size = int.from_bytes(raw[36:44], "big")
+    if file_size <= 0:
+        raise InvalidInput("fileSize must be positive")
+    return SegmentWithProof(
+        root=raw[4:36],
+        data=raw[54 + proof_length :],
+        index=int.from_bytes(raw[44:52], "big"),
+        proof=parse_proof_bytes(raw[54 : 54 + proof_length]),
         file_size=file_size,
     )

@@ -14,7 +14,7 @@ import structlog
 from zerog.codec.segment import SegmentWithProof, compute_data_segment_count, verify_segment
 from zerog.errors import InvalidInput, InvalidProof, NotFound, Unavailable, ZerogError
 from zerog.spec import SECTORS_PER_SEGMENT, ShardConfig
-from zerog.storage.node_client import StorageNodeClient
+from zerog.storage.node_client import EndpointMissing, StorageNodeClient
 
 __all__ = ["FileLocation", "SegmentFetcher", "SourceNode"]
 
@@ -46,6 +46,16 @@ class SourceNode:
     shard: ShardConfig
     strikes: int = 0
     """Failures so far; nodes with more strikes are tried later."""
+    binary: bool = True
+    """Whether to use zerog's binary segment endpoint; turned off for nodes without it (0G's own)."""
+
+    async def download(self, tx_seq: int, index: int) -> SegmentWithProof | None:
+        if self.binary:
+            try:
+                return await self.client.download_segment_binary(tx_seq, index)
+            except EndpointMissing:
+                self.binary = False
+        return await self.client.download_segment_with_proof_by_tx_seq(tx_seq, index)
 
 
 @dataclass
@@ -69,9 +79,7 @@ class SegmentFetcher:
         problems = []
         for attempt, source in enumerate(holders[i] for i in order):
             try:
-                segment = await asyncio.wait_for(
-                    source.client.download_segment_with_proof_by_tx_seq(self.location.tx_seq, index), self.timeout_s
-                )
+                segment = await asyncio.wait_for(source.download(self.location.tx_seq, index), self.timeout_s)
                 if segment is None:
                     raise NotFound("the node does not hold it")
                 self._check(segment, index)

@@ -1,15 +1,23 @@
 """Typed async client for one storage node's zgs_* methods (and zerog's extensions)."""
 
+import json
 from typing import Any
 
 import aiohttp
 
-from zerog.codec.segment import SegmentWithProof, parse_base64, parse_segment_json
-from zerog.errors import Unavailable
+from zerog.codec.segment import SegmentWithProof, parse_base64, parse_segment_binary, parse_segment_json
+from zerog.errors import InvalidInput, Unavailable
 from zerog.rpc import JsonRpcClient
 from zerog.spec import ShardConfig
 
-__all__ = ["StorageNodeClient"]
+__all__ = ["SEGMENT_PATH", "EndpointMissing", "StorageNodeClient"]
+
+SEGMENT_PATH = "/zerog/v1/segment"
+"""zerog extension: GET ?txSeq=&index= returns a segment with its proof in binary form."""
+
+
+class EndpointMissing(Unavailable):
+    """The node does not offer a zerog extension (it is a 0G node, or an older zerog)."""
 
 
 class StorageNodeClient:
@@ -17,10 +25,49 @@ class StorageNodeClient:
 
     def __init__(self, url: str, session: aiohttp.ClientSession | None = None, *, timeout_s: float = 30.0) -> None:
         self.url = url.rstrip("/")
-        self.rpc = JsonRpcClient(self.url, session=session, timeout_s=timeout_s)
+        self.timeout_s = timeout_s
+        self._session = session
+        self._owns_session = session is None
+        self._rpc: JsonRpcClient | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    @property
+    def rpc(self) -> JsonRpcClient:
+        if self._rpc is None:
+            self._rpc = JsonRpcClient(self.url, session=self.session, timeout_s=self.timeout_s)
+        return self._rpc
 
     async def close(self) -> None:
-        await self.rpc.close()
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+            self._rpc = None
+
+    async def download_segment_binary(self, tx_seq: int, index: int) -> SegmentWithProof | None:
+        """zerog's binary segment download; None when the node does not hold it."""
+        url = f"{self.url}{SEGMENT_PATH}?txSeq={tx_seq}&index={index}"
+        try:
+            async with self.session.get(url, timeout=aiohttp.ClientTimeout(total=self.timeout_s)) as response:
+                body = await response.read()
+                status, kind = response.status, response.content_type
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise Unavailable(f"{self.url} did not answer a segment request: {exc or type(exc).__name__}") from exc
+        if status == 200 and kind == "application/octet-stream":
+            try:
+                return parse_segment_binary(body)
+            except InvalidInput as exc:
+                raise Unavailable(f"{self.url} sent a malformed segment: {exc}") from exc
+        if kind == "application/json" and status in (400, 404):
+            detail = json.loads(body).get("error", "") if body else ""
+            if status == 404:
+                return None
+            raise Unavailable(f"{self.url} refused the segment request: {detail}")
+        raise EndpointMissing(f"{self.url} has no {SEGMENT_PATH} (HTTP {status})")
 
     async def get_status(self) -> dict[str, Any]:
         return dict(await self.rpc.call("zgs_getStatus"))

@@ -13,10 +13,12 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from zerog.chain import FlowContract, connect
-from zerog.rpc import JsonRpcServer, RpcMetrics
+from zerog.codec.segment import segment_to_binary
+from zerog.rpc import JsonRpcError, JsonRpcServer, RpcMetrics
 from zerog.storage.config import StorageConfig
 from zerog.storage.log_sync import LogSync
 from zerog.storage.node import StorageNode
+from zerog.storage.node_client import SEGMENT_PATH
 from zerog.storage.rpc import register_admin_methods, register_zgs_methods
 from zerog.storage.store import FlowStore
 from zerog.storage.sync import PeerSync
@@ -104,8 +106,26 @@ def _public_app(server: JsonRpcServer, node: StorageNode, registry: CollectorReg
         }
         return web.json_response(body)
 
+    async def segment(request: web.Request) -> web.Response:
+        """zerog extension: one segment with its proof in binary form (no base64, no JSON), for fast downloads."""
+        try:
+            tx_seq, index = int(request.query["txSeq"]), int(request.query["index"])
+        except (KeyError, ValueError):
+            return web.json_response({"error": "txSeq and index are required integers"}, status=400)
+        tx = node.get_tx(tx_seq)
+        if tx is None:
+            return web.json_response({"error": f"unknown tx {tx_seq}"}, status=404)
+        try:
+            found = node.download_with_proof(tx, index)
+        except JsonRpcError as exc:
+            return web.json_response({"error": exc.message}, status=400)
+        if found is None:
+            return web.json_response({"error": f"segment {index} of tx {tx_seq} is not held here"}, status=404)
+        return web.Response(body=segment_to_binary(found), content_type="application/octet-stream")
+
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/status", status)
+    app.router.add_get(SEGMENT_PATH, segment)
     return app
 
 

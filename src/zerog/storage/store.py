@@ -9,7 +9,7 @@ On-disk layout (one LMDB environment, `<db_dir>/flow.lmdb`, layout version 1):
 | `txs`     | tx seq (u64 BE)              | `TxRecord.encode()`                                |
 | `status`  | tx seq (u64 BE)              | `TxStatus.encode()`                                |
 | `roots`   | data root (32 B) ‖ seq (u64) | empty: the index from root to tx seqs              |
-| `segments`| seq (u64) ‖ file segment (u64)| the segment's proof (`encode_proof`): it is stored |
+| `segments`| seq (u64) ‖ file segment (u64)| the segment's proof (`proof_to_bytes`): it is stored |
 | `flow`    | flow segment (u64 BE)        | 262,144 bytes of sectors; absent means zero        |
 
 Every change is one LMDB write transaction, committed with fsync: a `kill -9` at any moment leaves either the
@@ -23,12 +23,13 @@ from pathlib import Path
 
 import lmdb
 
+from zerog.codec.proof import parse_proof_bytes, proof_to_bytes
 from zerog.crypto.merkle import MerkleProof
 from zerog.errors import ConfigError, InvalidInput
 from zerog.spec import BYTES_PER_SECTOR, BYTES_PER_SEGMENT, ShardConfig
 from zerog.storage.types import TxRecord, TxStatus
 
-__all__ = ["FlowStore", "SegmentWrite", "decode_proof", "encode_proof"]
+__all__ = ["FlowStore", "SegmentWrite"]
 
 LAYOUT_VERSION = 1
 _U64 = 8
@@ -36,18 +37,6 @@ _U64 = 8
 
 def _u64(value: int) -> bytes:
     return value.to_bytes(_U64, "big")
-
-
-def encode_proof(proof: MerkleProof) -> bytes:
-    """Path length (1 byte), path flags (1 byte each), then the lemma hashes."""
-    return bytes([len(proof.path)]) + bytes(proof.path) + b"".join(proof.lemma)
-
-
-def decode_proof(raw: bytes) -> MerkleProof:
-    count = raw[0]
-    path = tuple(bool(b) for b in raw[1 : 1 + count])
-    body = raw[1 + count :]
-    return MerkleProof(tuple(body[i : i + 32] for i in range(0, len(body), 32)), path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +228,7 @@ class FlowStore:
     def get_segment_proof(self, seq: int, index: int) -> MerkleProof | None:
         with self.env.begin() as txn:
             raw = txn.get(_u64(seq) + _u64(index), db=self._segments)
-        return None if raw is None else decode_proof(bytes(raw))
+        return None if raw is None else parse_proof_bytes(bytes(raw))
 
     def write_segments(self, tx: TxRecord, writes: list[SegmentWrite], shard: ShardConfig) -> tuple[int, TxStatus]:
         """Store segments of `tx` (skipping ones already held), update its status, finalize when complete.
@@ -256,7 +245,7 @@ class FlowStore:
                 if txn.get(marker, db=self._segments) is not None:
                     continue
                 self._write_flow(txn, tx, write.index, write.data)
-                txn.put(marker, encode_proof(write.proof), db=self._segments)
+                txn.put(marker, proof_to_bytes(write.proof), db=self._segments)
                 written += 1
             uploaded = status.uploaded_segments + written
             finalized = status.finalized or all(
