@@ -16,6 +16,7 @@ import contextlib
 import io
 import json
 import sys
+import time
 from typing import Any
 
 
@@ -85,6 +86,9 @@ def upload(rpc: str, flow_address: str, key: str, path: str, target: str) -> dic
     file = ZgFile.from_file_path(path)
     opts = {"tags": b"\x00", "finalityRequired": True, "taskSize": 10, "expectedReplica": 1, "account": account}
     kind, _, value = target.partition("=")
+    if "--replicas" in sys.argv:
+        opts["expectedReplica"] = int(sys.argv[sys.argv.index("--replicas") + 1])
+    started = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):
         if kind == "indexer":
             result, err = Indexer(value).upload(file, rpc, account, opts)
@@ -94,7 +98,7 @@ def upload(rpc: str, flow_address: str, key: str, path: str, target: str) -> dic
             result, err = uploader.upload_file(file, opts)
     if err is not None:
         return {"error": str(err)}
-    return {"root": result["rootHash"], "txHash": result["txHash"]}
+    return {"root": result["rootHash"], "txHash": result["txHash"], "seconds": time.perf_counter() - started}
 
 
 def download(root: str, out: str, target: str) -> dict[str, Any]:
@@ -103,12 +107,13 @@ def download(root: str, out: str, target: str) -> dict[str, Any]:
     from core.storage_node import StorageNode
 
     kind, _, value = target.partition("=")
+    started = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):
         if kind == "indexer":
             err = Indexer(value).download(root, out)
         else:
             err = Downloader([StorageNode(url) for url in value.split(",")]).download(root, out)
-    return {"error": str(err)} if err is not None else {"ok": True}
+    return {"error": str(err)} if err is not None else {"ok": True, "seconds": time.perf_counter() - started}
 
 
 def _hex(value: Any) -> str:
@@ -125,7 +130,7 @@ def main() -> None:
         rpc, flow, key, path, *rest = args
         result = submit(rpc, flow, key, path, corrupt="--corrupt" in rest)
     elif command == "upload":
-        result = upload(*args)
+        result = upload(*args[:5])
     elif command == "download":
         result = download(*args)
     else:

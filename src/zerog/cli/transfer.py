@@ -95,6 +95,7 @@ def upload(
                 "already_stored": result.already_stored,
                 "elapsed_s": round(result.elapsed_s, 3),
                 "encrypted": result.encryption_header is not None,
+                "phases_s": result.phases,
             }
         )
         return

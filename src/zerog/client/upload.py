@@ -113,6 +113,8 @@ class UploadResult:
     elapsed_s: float = 0.0
     encryption_header: bytes | None = None
     per_node: dict[str, int] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds spent hashing, selecting nodes, submitting, waiting for nodes to see the tx, sending, finalizing."""
 
 
 async def upload_file(
@@ -130,8 +132,10 @@ async def upload_file(
     opts = options or UploadOptions()
     started = time.monotonic()
     source = FileSource(path, opts.encrypt_key)
+    clock = _Phases()
     try:
         tree = await asyncio.to_thread(source.build_tree)
+        clock.mark("hash")
         async with aiohttp.ClientSession() as session:
             candidates = await discover_nodes(session, nodes=nodes, indexer=indexer)
             chosen = select_nodes(candidates, opts.replicas, opts.method)
@@ -139,10 +143,14 @@ async def upload_file(
                 shards = ", ".join(f"{n.url} ({n.shard.shard_id}/{n.shard.num_shard})" for n in candidates)
                 raise Unavailable(f"cannot place {opts.replicas} replica(s) with method {opts.method} on: {shards}")
             clients = {n.url: StorageNodeClient(n.url, session, timeout_s=60) for n in chosen}
-            result = await _upload(source, tree, chosen, clients, opts, rpc_url, private_key, flow_address, on_progress)
+            clock.mark("select")
+            result = await _upload(
+                source, tree, chosen, clients, opts, rpc_url, private_key, flow_address, on_progress, clock
+            )
     finally:
         source.close()
     result.elapsed_s = time.monotonic() - started
+    result.phases = clock.phases
     result.encryption_header = source.header.to_bytes() if source.header is not None else None
     return result
 
@@ -157,6 +165,7 @@ async def _upload(
     private_key: str,
     flow_address: str,
     on_progress: ProgressCallback | None,
+    clock: "_Phases",
 ) -> UploadResult:
     infos = await asyncio.gather(*(_file_info(clients[n.url], tree.root) for n in chosen))
     known = [info for info in infos if info is not None and int(info["tx"]["size"]) == tree.size]
@@ -172,8 +181,10 @@ async def _upload(
     else:
         tx_seq, tx_hash, fee = await asyncio.to_thread(_submit, tree, opts, rpc_url, private_key, flow_address)
         resumed = False
+    clock.mark("submit")
     result = UploadResult(tree.root, tx_seq, tree.size, tx_hash, fee, urls, resumed=resumed)
     start_entry = await _wait_packed(chosen, clients, tx_seq, opts.timeout_s)
+    clock.mark("packed")
     plans = await asyncio.gather(*(_plan(n, clients[n.url], tree.size, tx_seq, start_entry) for n in chosen))
     total = sum(compute_segment_data_size(tree.size, i) for todo in plans for i in todo)
     progress = _Progress(total, on_progress)
@@ -183,9 +194,24 @@ async def _upload(
             for node, todo in zip(chosen, plans, strict=True)
         )
     )
+    clock.mark("send")
     if opts.wait == "finalized":
         await _wait_finalized(chosen, clients, tx_seq, opts.timeout_s)
+        clock.mark("finalize")
     return result
+
+
+class _Phases:
+    """Wall time per upload phase."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+        self._last = time.monotonic()
+
+    def mark(self, name: str) -> None:
+        now = time.monotonic()
+        self.phases[name] = round(now - self._last, 4)
+        self._last = now
 
 
 def _submit(

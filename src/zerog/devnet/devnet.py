@@ -56,13 +56,14 @@ def devnet_up(
     block_time_s: float | None = None,
     deploy: DeployConfig | None = None,
     with_services: bool = True,
+    auto_sync: bool = True,
 ) -> NetworkInfo:
     """Start (or resume) the devnet in `directory` and return its description."""
     devnet_file = directory / DEVNET_FILE_NAME
     previous = _load_if_present(devnet_file)
     if previous is not None and is_running(_anvil_pid(previous)):
         if not fresh:
-            return _ensure_services(directory, previous, with_services)
+            return _ensure_services(directory, previous, with_services, auto_sync)
         _stop_all(previous)
     if fresh and directory.exists():
         shutil.rmtree(directory)
@@ -95,13 +96,13 @@ def devnet_up(
         if previous is not None:
             info.services = previous.services
         info.save(devnet_file)
-        return _ensure_services(directory, info, with_services)
+        return _ensure_services(directory, info, with_services, auto_sync)
     except ZerogError:
         _stop_all(_load_if_present(devnet_file) or NetworkInfo(0, "", {}, extra={"anvil": {"pid": anvil.pid}}))
         raise
 
 
-def _ensure_services(directory: Path, info: NetworkInfo, with_services: bool) -> NetworkInfo:
+def _ensure_services(directory: Path, info: NetworkInfo, with_services: bool, auto_sync: bool) -> NetworkInfo:
     """Start every service that is not running (all of them on a new devnet), then save devnet.json."""
     if not with_services:
         return info
@@ -124,7 +125,9 @@ def _ensure_services(directory: Path, info: NetworkInfo, with_services: bool) ->
             kind="storage",
             name=f"storage-{index}",
             directory=directory / "storage" / f"node{index}",
-            config=_storage_config(info, port, admin, shard, [u for u in urls if u != urls[index]], indexer_url),
+            config=_storage_config(
+                info, port, admin, shard, [u for u in urls if u != urls[index]], indexer_url, auto_sync
+            ),
             url=urls[index],
         )
         pid = old_pid if running else start_service(spec)
@@ -171,7 +174,9 @@ def _ensure_services(directory: Path, info: NetworkInfo, with_services: bool) ->
     return info
 
 
-def _storage_config(info: NetworkInfo, port: int, admin: int, shard: str, peers: list[str], indexer: str) -> str:
+def _storage_config(
+    info: NetworkInfo, port: int, admin: int, shard: str, peers: list[str], indexer: str, auto_sync: bool
+) -> str:
     peer_list = ", ".join(f'"{p}"' for p in peers)
     return (
         f'blockchain_rpc_endpoint = "{info.rpc_url}"\n'
@@ -187,6 +192,7 @@ def _storage_config(info: NetworkInfo, port: int, admin: int, shard: str, peers:
         f'public_url = "http://127.0.0.1:{port}"\n'
         f"peers = [{peer_list}]\n"
         f'indexer_url = "{indexer}"\n'
+        f"auto_sync_enabled = {'true' if auto_sync else 'false'}\n"
         "sync_interval_secs = 1.0\n"
         "sync_wait_secs = 2.0\n"
     )
