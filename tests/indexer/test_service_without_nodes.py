@@ -3,6 +3,7 @@
 import json
 import socket
 
+import aiohttp
 import pytest
 
 from tests.indexer.harness import call, get, indexer_config, running_indexer
@@ -36,6 +37,18 @@ async def test_unreachable_nodes_are_never_served() -> None:
         (node,) = json.loads(body)["nodes"]
         assert (node["url"], node["healthy"], node["config"], node["failures"]) == (dead, False, None, 1)
         assert node["lastError"]
+
+
+async def test_browsers_may_call_it() -> None:
+    async with running_indexer(indexer_config([_dead_url()], request_timeout_s=0.5)) as indexer:
+        headers = {"Origin": "https://app.example", "Access-Control-Request-Headers": "content-type"}
+        async with aiohttp.ClientSession() as http, http.options(indexer.config.url, headers=headers) as response:
+            assert response.status == 204
+            assert response.headers["Access-Control-Allow-Origin"] == "*"
+            assert "POST" in response.headers["Access-Control-Allow-Methods"]
+            assert response.headers["Access-Control-Allow-Headers"] == "content-type"
+        _, headers, _ = await get(indexer, "/file?root=0x12")
+        assert headers["Access-Control-Allow-Origin"] == "*"
 
 
 async def test_a_taken_port_is_a_clear_error() -> None:

@@ -174,23 +174,36 @@ class Gateway:
                 first = await anext(pieces, b"")
             except ZerogError as exc:
                 return self._refuse(503, f"the file cannot be served now: {exc}", "unavailable")
-            response = web.StreamResponse(
-                headers={"Content-Type": "application/octet-stream", "Content-Disposition": content_disposition(name)}
-            )
-            response.content_length = located.info.size
-            await response.prepare(request)
-            sent = len(first)
-            try:
-                await response.write(first)
-                async for piece in pieces:
-                    await response.write(piece)
-                    sent += len(piece)
-            except ZerogError as exc:
-                self._abort(request, located, sent, exc)
-                return response
-            finally:
-                self._metrics.download_bytes.inc(sent)
-                self._metrics.segment_failovers.inc(fetcher.failovers)
+            return await self._stream(request, located, name, first, pieces, fetcher)
+
+    async def _stream(
+        self,
+        request: web.Request,
+        located: LocatedFile,
+        name: str,
+        first: bytes,
+        rest: AsyncGenerator[bytes, None],
+        fetcher: SegmentFetcher,
+    ) -> web.StreamResponse:
+        """Send the headers, then the file; a segment that cannot be fetched and verified aborts the connection."""
+        response = web.StreamResponse(
+            headers={"Content-Type": "application/octet-stream", "Content-Disposition": content_disposition(name)}
+        )
+        response.content_length = located.info.size
+        await response.prepare(request)
+        sent = 0
+        try:
+            await response.write(first)
+            sent += len(first)
+            async for piece in rest:
+                await response.write(piece)
+                sent += len(piece)
+        except ZerogError as exc:
+            self._abort(request, located, sent, exc)
+            return response
+        finally:
+            self._metrics.download_bytes.inc(sent)
+            self._metrics.segment_failovers.inc(fetcher.failovers)
         await response.write_eof()
         self._metrics.downloads.labels("ok").inc()
         log.info("file_served", root="0x" + located.info.root.hex(), tx_seq=located.info.tx_seq, bytes=sent)

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import structlog
 
-from zerog.errors import ZerogError
+from zerog.errors import Unavailable, ZerogError
 from zerog.indexer.config import IndexerConfig, parse_node_url
 from zerog.indexer.metrics import IndexerMetrics
 from zerog.rpc import JsonRpcClient
@@ -192,7 +192,7 @@ class NodeRegistry:
         try:
             status = await asyncio.wait_for(client.rpc.call("zgs_getStatus"), self.config.request_timeout_s)
             if not isinstance(status, dict):
-                raise ZerogError(f"zgs_getStatus answered {status!r}")
+                raise Unavailable(f"{url} answered zgs_getStatus with {str(status)[:200]}")
             shard = await asyncio.wait_for(client.get_shard_config(), self.config.request_timeout_s)
         except (TimeoutError, ZerogError) as exc:
             return CheckResult(None, 0, int(time.time()), str(exc) or type(exc).__name__)
@@ -211,10 +211,13 @@ class NodeRegistry:
         limit = self.config.max_failures
         if self._metrics is not None:
             self._metrics.health_checks.labels("ok" if result.shard is not None else "failed").inc()
-        if before.is_healthy(limit) and not after.is_healthy(limit):
+        was, now = before.is_healthy(limit), after.is_healthy(limit)
+        if was and not now:
             log.warning("node_down", url=url, failures=after.failures, error=after.last_error)
-        elif after.is_healthy(limit) and not before.is_healthy(limit):
+        elif now and not was:
             log.info("node_up", url=url, shard=after.shard_label, latency_ms=after.latency_ms)
+        elif after.shard is None and after.failures == limit:
+            log.warning("node_unreachable", url=url, failures=after.failures, error=after.last_error)
         elif before.shard is not None and after.shard != before.shard and result.shard is not None:
             log.info("node_shard_changed", url=url, shard=after.shard_label)
 

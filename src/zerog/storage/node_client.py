@@ -70,7 +70,7 @@ class StorageNodeClient:
         raise EndpointMissing(f"{self.url} has no {SEGMENT_PATH} (HTTP {status})")
 
     async def get_status(self) -> dict[str, Any]:
-        return dict(await self.rpc.call("zgs_getStatus"))
+        return _object(await self.rpc.call("zgs_getStatus"), self.url, "zgs_getStatus")
 
     async def get_shard_config(self) -> ShardConfig:
         raw = await self.rpc.call("zgs_getShardConfig")
@@ -81,11 +81,11 @@ class StorageNodeClient:
 
     async def get_file_info(self, root: bytes, need_available: bool = True) -> dict[str, Any] | None:
         info = await self.rpc.call("zgs_getFileInfo", "0x" + root.hex(), need_available)
-        return None if info is None else dict(info)
+        return None if info is None else _object(info, self.url, "zgs_getFileInfo")
 
     async def get_file_info_by_tx_seq(self, tx_seq: int) -> dict[str, Any] | None:
         info = await self.rpc.call("zgs_getFileInfoByTxSeq", tx_seq)
-        return None if info is None else dict(info)
+        return None if info is None else _object(info, self.url, "zgs_getFileInfoByTxSeq")
 
     async def upload_segments_by_tx_seq(self, segments: list[SegmentWithProof], tx_seq: int) -> int:
         result = await self.rpc.call("zgs_uploadSegmentsByTxSeq", [s.to_json() for s in segments], tx_seq)
@@ -103,3 +103,9 @@ class StorageNodeClient:
         """zerog extension; None when the node does not know the tx."""
         raw = await self.rpc.call("zerog_getStoredSegments", tx_seq)
         return None if raw is None else [int(i) for i in raw]
+
+
+def _object(value: object, url: str, method: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Unavailable(f"{url} answered {method} with {type(value).__name__}, not an object")
+    return value
