@@ -25,19 +25,25 @@ def test_devnet_lifecycle_and_zero_flag_commands(tmp_path: Path) -> None:
         assert len(info.accounts) == 10
         assert info.accounts[0].private_key.startswith("0x")
         raw = json.loads(devnet_file.read_text())
-        for kind in ("storage_nodes", "indexer", "kv_nodes"):
-            assert raw[kind] == []
+        assert [n["shard"] for n in raw["storage_nodes"]] == ["0/1", "0/1", "0/2", "1/2"]
+        assert len(raw["indexer"]) == 1
+        assert raw["kv_nodes"] == []
 
-        # With the devnet up, commands need no flags.
+        # With the devnet up, commands need no flags: a plain log entry, then a file through the indexer.
         (tmp_path / "data.bin").write_bytes(b"x" * 5000)
         submit = zerog("file", "submit", "data.bin", "--json", cwd=tmp_path)
         assert submit.returncode == 0, submit.stderr
         assert json.loads(submit.stdout)["tx_seq"] == 0
+        (tmp_path / "big.bin").write_bytes(bytes(range(256)) * 4000)
+        upload = zerog("upload", "big.bin", "--replicas", "2", "--method", "max", "--json", cwd=tmp_path)
+        assert upload.returncode == 0, upload.stderr
+        root = json.loads(upload.stdout)["root"]
 
         status = json.loads(zerog("devnet", "status", "--json", cwd=tmp_path).stdout)
         assert status["running"] is True
-        assert status["submissions"] == 1
+        assert status["submissions"] == 2
         assert status["problems"] == []
+        assert all(service["running"] for service in status["services"])
         again = zerog("devnet", "up", "--port", port, cwd=tmp_path)  # already up: reports, changes nothing
         assert again.returncode == 0
         assert NetworkInfo.load(devnet_file).contracts == info.contracts
@@ -50,7 +56,10 @@ def test_devnet_lifecycle_and_zero_flag_commands(tmp_path: Path) -> None:
         # The chain survives down/up: same contracts, the entry is still there, tx seqs continue.
         assert zerog("devnet", "up", "--port", port, cwd=tmp_path).returncode == 0
         assert NetworkInfo.load(devnet_file).contracts == info.contracts
-        assert json.loads(zerog("file", "submit", "data.bin", "--json", cwd=tmp_path).stdout)["tx_seq"] == 1
+        assert json.loads(zerog("file", "submit", "data.bin", "--json", cwd=tmp_path).stdout)["tx_seq"] == 2
+        download = zerog("download", root, "-o", "back.bin", cwd=tmp_path)
+        assert download.returncode == 0, download.stderr
+        assert (tmp_path / "back.bin").read_bytes() == (tmp_path / "big.bin").read_bytes()
 
         # --fresh starts over.
         assert zerog("devnet", "up", "--port", port, "--fresh", cwd=tmp_path).returncode == 0

@@ -38,6 +38,10 @@ def up(
     for name, address in info.contracts.items():
         stdout.print(f"contract   {name:<17} {address}")
     stdout.print(f"account 0  {info.accounts[0].address} (funded dev key; 10 accounts in devnet.json)")
+    for node in info.services.get("storage_nodes", []):
+        stdout.print(f"storage    {node['url']} shard {node['shard']} (admin {node['admin_url']})")
+    for indexer in info.services.get("indexer", []):
+        stdout.print(f"indexer    {indexer['url']} (JSON-RPC, GET /file?root=..., /file/info/ROOT)")
     stdout.print(f"wrote      {directory / DEVNET_FILE_NAME}")
 
 
@@ -56,6 +60,10 @@ def status(directory: DirOption = None, json_output: JsonFlag = False) -> None:
             stdout.print(f"contract   {name:<17} {address}")
         if result.submissions is not None:
             stdout.print(f"log        {result.submissions} entries")
+        for service in result.services:
+            state = "running" if service["running"] else "STOPPED"
+            shard = f" shard {service['shard']}" if service.get("shard") else ""
+            stdout.print(f"{service['name']:<10} {service['url']}{shard} {state}")
     if result.problems:
         raise fail("; ".join(result.problems))
 

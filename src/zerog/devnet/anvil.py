@@ -37,7 +37,9 @@ def find_anvil() -> Path:
 
 
 def is_port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on the port now (with SO_REUSEADDR, as our servers and anvil do)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
