@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from zerog.client import DownloadOptions, UploadOptions, download_file, upload_file
+from zerog.codec.segment import compute_segment_data_size
 from zerog.errors import NotFound, Unavailable
 from zerog.spec import BYTES_PER_SEGMENT
 from zerog.testing import LocalChain, RunningNode, random_bytes, running_nodes
@@ -69,10 +70,11 @@ async def test_corrupt_node_is_detected_and_skipped(local_chain: LocalChain, tmp
         assert tx is not None
         for index in range(tx.data_segment_count):
             flow_segment = tx.flow_segment(index)
+            position = tx.sector_offset(index) * 256 + min(1000, compute_segment_data_size(tx.size, index) - 1)
             with store.env.begin(write=True) as txn:
                 key = flow_segment.to_bytes(8, "big")
                 value = bytearray(txn.get(key, db=store._flow))
-                value[1000] ^= 0xFF
+                value[position] ^= 0xFF
                 txn.put(key, bytes(value), db=store._flow)
         out = tmp_path / "out.bin"
         downloaded = await download_file(result.root, out, nodes=[bad.url, good.url])

@@ -30,8 +30,10 @@ ProgressCallback = Callable[[int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class DownloadOptions:
-    parallel: int = 8
-    """Segments in flight at once."""
+    parallel: int = 4
+    """Batch requests in flight at once."""
+    batch_size: int = 8
+    """Segments per request to one node (zerog's binary endpoint)."""
     timeout_s: float = 30.0
     """Per segment request; a slower node is failed over."""
     encrypt_key: bytes | None = None
@@ -126,28 +128,35 @@ async def _fetch_all(
     header: EncryptionHeader | None = None
     done = 0
     try:
-        first = await fetcher.fetch(0)
+        first = (await fetcher.fetch_batch([0])).get(0) or await fetcher.fetch(0)
         if opts.encrypt_key is not None:
             header = parse_encryption_header(first.data)
         plain_size = location.size - (header.size if header else 0)
-        written = _write_segment(fd, 0, first.data, location.size, opts.encrypt_key, header)
-        done = written
+        done = _write_segment(fd, 0, first.data, location.size, opts.encrypt_key, header)
         if on_progress:
             on_progress(done, plain_size)
         slots = asyncio.Semaphore(opts.parallel)
 
-        async def one(index: int) -> None:
+        async def run(turn: int, batch: list[int]) -> None:
             nonlocal done
             async with slots:
-                segment = await fetcher.fetch(index)
-            done += _write_segment(fd, index, segment.data, location.size, opts.encrypt_key, header)
+                found = await fetcher.fetch_batch(batch, turn)
+                segments = [found.get(index) or await fetcher.fetch(index) for index in batch]
+            # Writing to the page cache can stall under writeback pressure: do it off the event loop.
+            written = await asyncio.to_thread(
+                lambda: sum(
+                    _write_segment(fd, s.index, s.data, location.size, opts.encrypt_key, header) for s in segments
+                )
+            )
+            done += written
             if on_progress:
                 on_progress(done, plain_size)
 
         # A segment nobody can serve fails the group, which cancels the rest.
+        batches = fetcher.plan_batches(range(1, location.segment_count), opts.batch_size)
         async with asyncio.TaskGroup() as group:
-            for index in range(1, location.segment_count):
-                group.create_task(one(index))
+            for turn, batch in enumerate(batches):
+                group.create_task(run(turn, batch))
         os.fsync(fd)
     except BaseException:
         os.close(fd)

@@ -1,12 +1,17 @@
 """Verified segment download with failover, shared by the client's downloader and the indexer's gateway.
 
-Every segment is fetched with its proof and verified against the file root before it is returned; a node that
-times out, errs, answers null or serves data that fails verification is skipped for the next node of the same
-shard (0G's own client fails the whole download instead: 0g-storage-client #151), and is tried last afterwards.
+Every segment is verified against the file root before it is returned; a node that times out, errs, answers
+null or serves data that fails verification is skipped for the next node of the same shard (0G's own client
+fails the whole download instead: 0g-storage-client #151), and is tried last afterwards.
+
+Fast path: `fetch_batch` asks one node for several segments at once through zerog's binary endpoint and
+verifies them in a worker thread (the native hasher releases the GIL); whatever that misses goes through
+`fetch`, one segment at a time, across every holder. Nodes without the endpoint (0G's) are read through zgs_*.
 """
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -47,15 +52,21 @@ class SourceNode:
     strikes: int = 0
     """Failures so far; nodes with more strikes are tried later."""
     binary: bool = True
-    """Whether to use zerog's binary segment endpoint; turned off for nodes without it (0G's own)."""
+    """Whether to use zerog's binary endpoint; turned off for nodes without it (0G's own)."""
 
-    async def download(self, tx_seq: int, index: int) -> SegmentWithProof | None:
+    async def download(self, tx_seq: int, indices: list[int]) -> dict[int, SegmentWithProof]:
+        """The requested segments this node holds (unverified)."""
         if self.binary:
             try:
-                return await self.client.download_segment_binary(tx_seq, index)
+                return await self.client.download_segments_binary(tx_seq, indices)
             except EndpointMissing:
                 self.binary = False
-        return await self.client.download_segment_with_proof_by_tx_seq(tx_seq, index)
+        found = {}
+        for index in indices:
+            segment = await self.client.download_segment_with_proof_by_tx_seq(tx_seq, index)
+            if segment is not None:
+                found[index] = segment
+        return found
 
 
 @dataclass
@@ -68,18 +79,52 @@ class SegmentFetcher:
     failovers: int = 0
     served_by: Counter[str] = field(default_factory=Counter)
 
-    async def fetch(self, index: int) -> SegmentWithProof:
-        """Segment `index`, verified; raises `Unavailable` when no node of its shard serves it correctly."""
+    def holders(self, index: int) -> list[SourceNode]:
+        """Nodes whose shard holds segment `index`, best first: fewest failures, then rotated by index."""
         flow_segment = self.location.flow_segment(index)
         holders = [s for s in self.sources if s.shard.holds_segment(flow_segment)]
+        order = sorted(range(len(holders)), key=lambda i: (holders[i].strikes, (i - index) % max(len(holders), 1)))
+        return [holders[i] for i in order]
+
+    def plan_batches(self, indices: Sequence[int], batch_size: int) -> list[list[int]]:
+        """Group indices held by the same nodes into batches, spreading batches across those nodes."""
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for index in indices:
+            key = tuple(sorted(s.client.url for s in self.holders(index)))
+            groups.setdefault(key, []).append(index)
+        return [group[i : i + batch_size] for group in groups.values() for i in range(0, len(group), batch_size)]
+
+    async def fetch_batch(self, indices: list[int], turn: int = 0) -> dict[int, SegmentWithProof]:
+        """Verified segments of `indices` from one node (the `turn`-th best); missing or bad ones are left out."""
+        holders = self.holders(indices[0])
         if not holders:
-            raise NotFound(f"no known node holds segment {index} (flow segment {flow_segment})")
-        # Spread load across equally good nodes, and put nodes that failed before at the back.
-        order = sorted(range(len(holders)), key=lambda i: (holders[i].strikes, (i - index) % len(holders)))
+            return {}
+        source = holders[turn % len(holders)]
+        try:
+            raw = await asyncio.wait_for(source.download(self.location.tx_seq, indices), self.timeout_s)
+        except (TimeoutError, ZerogError) as exc:
+            source.strikes += 1
+            self.failovers += len(indices)
+            log.warning("segment_batch_failed", node=source.client.url, first=indices[0], error=str(exc) or "timeout")
+            return {}
+        good = await asyncio.to_thread(self._verify_all, [raw[i] for i in indices if i in raw])
+        if len(good) < len(indices):
+            source.strikes += 1
+            self.failovers += len(indices) - len(good)  # the rest fails over, one segment at a time
+        if good:
+            self.served_by[source.client.url] += len(good)
+        return {segment.index: segment for segment in good}
+
+    async def fetch(self, index: int) -> SegmentWithProof:
+        """Segment `index`, verified; raises `Unavailable` when no node of its shard serves it correctly."""
+        holders = self.holders(index)
+        if not holders:
+            raise NotFound(f"no known node holds segment {index} (flow segment {self.location.flow_segment(index)})")
         problems = []
-        for attempt, source in enumerate(holders[i] for i in order):
+        for attempt, source in enumerate(holders):
             try:
-                segment = await asyncio.wait_for(source.download(self.location.tx_seq, index), self.timeout_s)
+                found = await asyncio.wait_for(source.download(self.location.tx_seq, [index]), self.timeout_s)
+                segment = found.get(index)
                 if segment is None:
                     raise NotFound("the node does not hold it")
                 self._check(segment, index)
@@ -92,6 +137,17 @@ class SegmentFetcher:
             self.served_by[source.client.url] += 1
             return segment
         raise Unavailable(f"segment {index} could not be fetched: " + "; ".join(problems))
+
+    def _verify_all(self, segments: list[SegmentWithProof]) -> list[SegmentWithProof]:
+        good = []
+        for segment in segments:
+            try:
+                self._check(segment, segment.index)
+            except InvalidProof as exc:
+                log.warning("segment_rejected", index=segment.index, error=str(exc))
+                continue
+            good.append(segment)
+        return good
 
     def _check(self, segment: SegmentWithProof, index: int) -> None:
         if segment.root != self.location.root:

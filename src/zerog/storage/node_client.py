@@ -10,10 +10,11 @@ from zerog.errors import InvalidInput, Unavailable
 from zerog.rpc import JsonRpcClient
 from zerog.spec import ShardConfig
 
-__all__ = ["SEGMENT_PATH", "EndpointMissing", "StorageNodeClient"]
+__all__ = ["MAX_SEGMENTS_PER_BATCH", "SEGMENTS_PATH", "EndpointMissing", "StorageNodeClient"]
 
-SEGMENT_PATH = "/zerog/v1/segment"
-"""zerog extension: GET ?txSeq=&index= returns a segment with its proof in binary form."""
+SEGMENTS_PATH = "/zerog/v1/segments"
+"""zerog extension: GET ?txSeq=N&indices=i,j returns the held ones of those segments with proofs, in binary."""
+MAX_SEGMENTS_PER_BATCH = 16
 
 
 class EndpointMissing(Unavailable):
@@ -48,9 +49,9 @@ class StorageNodeClient:
             self._session = None
             self._rpc = None
 
-    async def download_segment_binary(self, tx_seq: int, index: int) -> SegmentWithProof | None:
-        """zerog's binary segment download; None when the node does not hold it."""
-        url = f"{self.url}{SEGMENT_PATH}?txSeq={tx_seq}&index={index}"
+    async def download_segments_binary(self, tx_seq: int, indices: list[int]) -> dict[int, SegmentWithProof]:
+        """zerog's binary batch download: the requested segments this node holds (unverified), by index."""
+        url = f"{self.url}{SEGMENTS_PATH}?txSeq={tx_seq}&indices={','.join(map(str, indices))}"
         try:
             async with self.session.get(url, timeout=aiohttp.ClientTimeout(total=self.timeout_s)) as response:
                 body = await response.read()
@@ -58,16 +59,13 @@ class StorageNodeClient:
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise Unavailable(f"{self.url} did not answer a segment request: {exc or type(exc).__name__}") from exc
         if status == 200 and kind == "application/octet-stream":
-            try:
-                return parse_segment_binary(body)
-            except InvalidInput as exc:
-                raise Unavailable(f"{self.url} sent a malformed segment: {exc}") from exc
+            return _parse_frames(body, self.url)
         if kind == "application/json" and status in (400, 404):
-            detail = json.loads(body).get("error", "") if body else ""
             if status == 404:
-                return None
+                return {}
+            detail = json.loads(body).get("error", "") if body else ""
             raise Unavailable(f"{self.url} refused the segment request: {detail}")
-        raise EndpointMissing(f"{self.url} has no {SEGMENT_PATH} (HTTP {status})")
+        raise EndpointMissing(f"{self.url} has no {SEGMENTS_PATH} (HTTP {status})")
 
     async def get_status(self) -> dict[str, Any]:
         return _object(await self.rpc.call("zgs_getStatus"), self.url, "zgs_getStatus")
@@ -109,3 +107,20 @@ def _object(value: object, url: str, method: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise Unavailable(f"{url} answered {method} with {type(value).__name__}, not an object")
     return value
+
+
+def _parse_frames(body: bytes, url: str) -> dict[int, SegmentWithProof]:
+    found: dict[int, SegmentWithProof] = {}
+    view = memoryview(body)
+    offset = 0
+    try:
+        while offset < len(body):
+            length = int.from_bytes(view[offset : offset + 4], "big")
+            if length <= 0 or offset + 4 + length > len(body):
+                raise InvalidInput("truncated frame")
+            segment = parse_segment_binary(bytes(view[offset + 4 : offset + 4 + length]))
+            found[segment.index] = segment
+            offset += 4 + length
+    except InvalidInput as exc:
+        raise Unavailable(f"{url} sent malformed segment frames: {exc}") from exc
+    return found

@@ -18,7 +18,7 @@ from zerog.rpc import JsonRpcError, JsonRpcServer, RpcMetrics
 from zerog.storage.config import StorageConfig
 from zerog.storage.log_sync import LogSync
 from zerog.storage.node import StorageNode
-from zerog.storage.node_client import SEGMENT_PATH
+from zerog.storage.node_client import MAX_SEGMENTS_PER_BATCH, SEGMENTS_PATH
 from zerog.storage.rpc import register_admin_methods, register_zgs_methods
 from zerog.storage.store import FlowStore
 from zerog.storage.sync import PeerSync
@@ -106,26 +106,36 @@ def _public_app(server: JsonRpcServer, node: StorageNode, registry: CollectorReg
         }
         return web.json_response(body)
 
-    async def segment(request: web.Request) -> web.Response:
-        """zerog extension: one segment with its proof in binary form (no base64, no JSON), for fast downloads."""
+    async def segments(request: web.Request) -> web.Response:
+        """zerog extension: segments with their proofs in binary frames (no base64, no JSON) for fast downloads.
+
+        GET ?txSeq=N&indices=i,j,... (at most MAX_SEGMENTS_PER_BATCH); the body holds one frame per held segment,
+        each a u32 length and `segment_to_binary`; segments not held here are simply absent.
+        """
         try:
-            tx_seq, index = int(request.query["txSeq"]), int(request.query["index"])
+            tx_seq = int(request.query["txSeq"])
+            indices = [int(i) for i in request.query["indices"].split(",")]
         except (KeyError, ValueError):
-            return web.json_response({"error": "txSeq and index are required integers"}, status=400)
+            return web.json_response({"error": "txSeq and indices (comma-separated) are required"}, status=400)
+        if not 0 < len(indices) <= MAX_SEGMENTS_PER_BATCH:
+            return web.json_response({"error": f"1 to {MAX_SEGMENTS_PER_BATCH} indices per request"}, status=400)
         tx = node.get_tx(tx_seq)
         if tx is None:
             return web.json_response({"error": f"unknown tx {tx_seq}"}, status=404)
-        try:
-            found = node.download_with_proof(tx, index)
-        except JsonRpcError as exc:
-            return web.json_response({"error": exc.message}, status=400)
-        if found is None:
-            return web.json_response({"error": f"segment {index} of tx {tx_seq} is not held here"}, status=404)
-        return web.Response(body=segment_to_binary(found), content_type="application/octet-stream")
+        frames = []
+        for index in indices:
+            try:
+                found = node.download_with_proof(tx, index)
+            except JsonRpcError as exc:
+                return web.json_response({"error": exc.message}, status=400)
+            if found is not None:
+                frame = segment_to_binary(found)
+                frames += [len(frame).to_bytes(4, "big"), frame]
+        return web.Response(body=b"".join(frames), content_type="application/octet-stream")
 
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/status", status)
-    app.router.add_get(SEGMENT_PATH, segment)
+    app.router.add_get(SEGMENTS_PATH, segments)
     return app
 
 
