@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 SDK_VENV := .venv-sdk
+TS_SDK := tests/interop/ts
 PYTEST_ARGS ?=
 
 .PHONY: install demo test test-fast lint format bench contracts clean
@@ -25,10 +26,15 @@ $(SDK_VENV)/.installed: bench/sdk-requirements.txt
 	$(SDK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/sdk-requirements.txt
 	@touch $@
 
+# The official 0G TypeScript SDKs (interop tests) are their own npm project, apart from the toolchain.
+$(TS_SDK)/node_modules/.installed: $(TS_SDK)/package.json $(TS_SDK)/package-lock.json
+	npm ci --prefix $(TS_SDK) --no-audit --no-fund --loglevel=error
+	@touch $@
+
 demo: install  ## Start a devnet and walk through every layer built so far
 	@scripts/demo.sh
 
-test: install $(SDK_VENV)/.installed  ## Run every test (the slow ones included)
+test: install $(SDK_VENV)/.installed $(TS_SDK)/node_modules/.installed  ## Run every test (the slow ones included)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: install  ## Skip the slow end-to-end tests
@@ -44,8 +50,9 @@ format: install
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
-bench: install $(SDK_VENV)/.installed  ## Benchmarks, each against a baseline measured in the same run
+bench: install $(SDK_VENV)/.installed $(TS_SDK)/node_modules/.installed  ## Benchmarks, each against a baseline measured in the same run
 	$(BIN)/python bench/file_root.py
+	$(BIN)/python bench/transfer.py
 
 contracts: node_modules/.installed  ## Recompile contracts/ into src/zerog/chain/artifacts
 	node contracts/compile.mjs

@@ -3,7 +3,7 @@
 A fresh devnet (anvil, 4 storage nodes, an indexer; peer auto-sync off so background copies do not skew the
 numbers) serves both. Each side uploads its own 64 MiB random files (end to end: hashing, the chain tx, waiting
 for the nodes, sending, waiting for finalization) and downloads them back (zerog verifies every segment against
-the root; the SDK does not verify). Two settings:
+the root; the SDK does not verify), best of 3 downloads each. Two settings:
 - one node: everything goes to and comes from one full node;
 - 4-node devnet: through the indexer, 2 replicas (zerog spreads downloads over every node holding the file).
 The SDK runs in its own virtualenv and times itself, so interpreter start-up is not counted.
@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SDK_PYTHON = ROOT / ".venv-sdk" / "bin" / "python"
 RUNNER = ROOT / "tests" / "interop" / "sdk_runner.py"
 UPLOAD_GOAL, DOWNLOAD_GOAL_MBS = 5.0, 200.0
+DOWNLOAD_RUNS = 3
+"""Downloads are repeated and the best kept, for both sides (the machine is shared and noisy)."""
 
 
 @dataclass
@@ -72,11 +74,14 @@ async def zerog_round(
         options=UploadOptions(replicas=replicas),
     )
     up = time.perf_counter() - started
-    started = time.perf_counter()
-    await download_file(result.root, out, nodes=target.get("nodes", ()), indexer=target.get("indexer"))  # type: ignore[arg-type]
-    down = time.perf_counter() - started
-    if out.read_bytes() != path.read_bytes():
-        sys.exit("zerog downloaded different bytes")
+    down = float("inf")
+    for _ in range(DOWNLOAD_RUNS):
+        out.unlink(missing_ok=True)
+        started = time.perf_counter()
+        await download_file(result.root, out, nodes=target.get("nodes", ()), indexer=target.get("indexer"))  # type: ignore[arg-type]
+        down = min(down, time.perf_counter() - started)
+        if out.read_bytes() != path.read_bytes():
+            sys.exit("zerog downloaded different bytes")
     return up, down, result.phases
 
 
@@ -91,10 +96,14 @@ def sdk_round(path: Path, out: Path, info: dict[str, object], target: str, repli
         "--replicas",
         str(replicas),
     )
-    downloaded = sdk("download", str(uploaded["root"]), str(out), target)
-    if out.read_bytes() != path.read_bytes():
-        sys.exit("the SDK downloaded different bytes")
-    return float(uploaded["seconds"]), float(downloaded["seconds"])  # type: ignore[arg-type]
+    down = float("inf")
+    for _ in range(DOWNLOAD_RUNS):
+        out.unlink(missing_ok=True)
+        downloaded = sdk("download", str(uploaded["root"]), str(out), target)
+        down = min(down, float(downloaded["seconds"]))  # type: ignore[arg-type]
+        if out.read_bytes() != path.read_bytes():
+            sys.exit("the SDK downloaded different bytes")
+    return float(uploaded["seconds"]), down  # type: ignore[arg-type]
 
 
 def main() -> None:
