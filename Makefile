@@ -58,4 +58,4 @@ contracts: node_modules/.installed  ## Recompile contracts/ into src/zerog/chain
 	node contracts/compile.mjs
 
 clean:
-	rm -rf $(VENV) $(SDK_VENV) node_modules .zerog
+	rm -rf $(VENV) $(SDK_VENV) node_modules $(TS_SDK)/node_modules .zerog

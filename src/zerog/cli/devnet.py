@@ -52,7 +52,7 @@ def status(directory: DirOption = None, json_output: JsonFlag = False) -> None:
     if json_output:
         print_json(result.to_json())
     elif result.info is not None:
-        state = "running" if result.running and not result.problems else "stopped"
+        state = ("running" if not result.problems else "degraded") if result.running else "stopped"
         stdout.print(f"devnet     {state} ({result.directory})")
         stdout.print(f"chain      {result.info.rpc_url} chain id {result.info.chain_id}", end="")
         stdout.print(f", block {result.block_number}" if result.block_number is not None else "")

@@ -137,10 +137,10 @@ async def _fetch_all(
             on_progress(done, plain_size)
         slots = asyncio.Semaphore(opts.parallel)
 
-        async def run(turn: int, batch: list[int]) -> None:
+        async def run(batch: list[int]) -> None:
             nonlocal done
             async with slots:
-                found = await fetcher.fetch_batch(batch, turn)
+                found = await fetcher.fetch_batch(batch)
                 segments = [found.get(index) or await fetcher.fetch(index) for index in batch]
             # Writing to the page cache can stall under writeback pressure: do it off the event loop.
             written = await asyncio.to_thread(
@@ -155,8 +155,8 @@ async def _fetch_all(
         # A segment nobody can serve fails the group, which cancels the rest.
         batches = fetcher.plan_batches(range(1, location.segment_count), opts.batch_size)
         async with asyncio.TaskGroup() as group:
-            for turn, batch in enumerate(batches):
-                group.create_task(run(turn, batch))
+            for batch in batches:
+                group.create_task(run(batch))
         os.fsync(fd)
     except BaseException:
         os.close(fd)

@@ -108,7 +108,9 @@ def _ensure_services(directory: Path, info: NetworkInfo, with_services: bool, au
         return info
     previous_nodes = {e.get("name"): e for e in info.services.get("storage_nodes", []) if isinstance(e, dict)}
     previous_indexer = next(iter(info.services.get("indexer", [])), None)
-    indexer_port = pick_port(previous_indexer.get("port") if isinstance(previous_indexer, dict) else None)
+    old_indexer = previous_indexer if isinstance(previous_indexer, dict) else {}
+    indexer_running = is_running(int(old_indexer.get("pid", 0)), SERVICE_MARKER)
+    indexer_port = int(old_indexer["port"]) if indexer_running else pick_port(old_indexer.get("port"))
     indexer_url = f"http://127.0.0.1:{indexer_port}"
     ports = []
     for index in range(len(DEVNET_SHARDS)):
@@ -155,8 +157,8 @@ def _ensure_services(directory: Path, info: NetworkInfo, with_services: bool, au
         config=_indexer_config(indexer_port, urls),
         url=indexer_url,
     )
-    indexer_pid = int(previous_indexer.get("pid", 0)) if isinstance(previous_indexer, dict) else 0
-    if not is_running(indexer_pid, SERVICE_MARKER):
+    indexer_pid = int(old_indexer.get("pid", 0))
+    if not indexer_running:
         indexer_pid = start_service(indexer_spec)
         wait_ready(indexer_spec, indexer_pid)
     info.services["storage_nodes"] = nodes

@@ -53,9 +53,18 @@ class SourceNode:
     """Failures so far; nodes with more strikes are tried later."""
     binary: bool = True
     """Whether to use zerog's binary endpoint; turned off for nodes without it (0G's own)."""
+    in_flight: int = 0
+    """Requests sent and not answered yet: new batches go to the least busy holder."""
 
     async def download(self, tx_seq: int, indices: list[int]) -> dict[int, SegmentWithProof]:
         """The requested segments this node holds (unverified)."""
+        self.in_flight += 1
+        try:
+            return await self._download(tx_seq, indices)
+        finally:
+            self.in_flight -= 1
+
+    async def _download(self, tx_seq: int, indices: list[int]) -> dict[int, SegmentWithProof]:
         if self.binary:
             try:
                 return await self.client.download_segments_binary(tx_seq, indices)
@@ -80,26 +89,26 @@ class SegmentFetcher:
     served_by: Counter[str] = field(default_factory=Counter)
 
     def holders(self, index: int) -> list[SourceNode]:
-        """Nodes whose shard holds segment `index`, best first: fewest failures, then rotated by index."""
+        """Nodes whose shard holds segment `index`, best first: fewest failures, least busy, then as listed."""
         flow_segment = self.location.flow_segment(index)
         holders = [s for s in self.sources if s.shard.holds_segment(flow_segment)]
-        order = sorted(range(len(holders)), key=lambda i: (holders[i].strikes, (i - index) % max(len(holders), 1)))
+        order = sorted(range(len(holders)), key=lambda i: (holders[i].strikes, holders[i].in_flight, i))
         return [holders[i] for i in order]
 
     def plan_batches(self, indices: Sequence[int], batch_size: int) -> list[list[int]]:
-        """Group indices held by the same nodes into batches, spreading batches across those nodes."""
+        """Group indices held by the same nodes into batches (each batch then goes to one of those nodes)."""
         groups: dict[tuple[str, ...], list[int]] = {}
         for index in indices:
             key = tuple(sorted(s.client.url for s in self.holders(index)))
             groups.setdefault(key, []).append(index)
         return [group[i : i + batch_size] for group in groups.values() for i in range(0, len(group), batch_size)]
 
-    async def fetch_batch(self, indices: list[int], turn: int = 0) -> dict[int, SegmentWithProof]:
-        """Verified segments of `indices` from one node (the `turn`-th best); missing or bad ones are left out."""
+    async def fetch_batch(self, indices: list[int]) -> dict[int, SegmentWithProof]:
+        """Verified segments of `indices` from the best holder; missing or bad ones are left out (use `fetch`)."""
         holders = self.holders(indices[0])
         if not holders:
             return {}
-        source = holders[turn % len(holders)]
+        source = holders[0]
         try:
             raw = await asyncio.wait_for(source.download(self.location.tx_seq, indices), self.timeout_s)
         except (TimeoutError, ZerogError) as exc:
