@@ -1,5 +1,6 @@
 """A real storage node against a real chain: 0G's zgs_* shapes, the upload path, and bad input."""
 
+import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
@@ -207,3 +208,15 @@ async def test_admin_is_local_and_metrics_are_exposed(local_chain: LocalChain, n
         text = await response.text()
     assert "zerog_rpc_calls_total" in text
     assert "zerog_storage_next_tx_seq" in text
+
+
+async def test_write_windows_queue_instead_of_failing(local_chain: LocalChain, tmp_path: Path) -> None:
+    config = node_config(local_chain, tmp_path / "narrow", write_window_size=1, max_writings=1)
+    async with running_node(config) as node:
+        data = random_bytes(12 * 262144, seed=7)
+        tree, seq = submit(local_chain, data)
+        client = node.client()
+        await wait_synced(client, seq)
+        results = await asyncio.gather(*(client.upload_segments_by_tx_seq([s], seq) for s in segments(tree, data)))
+        assert results == [1] * 12
+        await wait_finalized(client, seq)
