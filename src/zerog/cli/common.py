@@ -1,15 +1,19 @@
 """CLI conventions shared by every command group: JSON output, one-line errors, progress bars, network flags."""
 
+import asyncio
 import json
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+from zerog.logs import configure_logging
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -55,3 +59,26 @@ def byte_progress(label: str, total: int) -> Iterator[Callable[[int, int], None]
     with Progress(*columns, console=stderr, transient=True) as progress:
         task = progress.add_task(label, total=total)
         yield lambda done, total_now: progress.update(task, completed=done, total=total_now)
+
+
+class Service(Protocol):
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+LogFormatOption = Annotated[str, typer.Option("--log-format", help="json or text")]
+LogLevelOption = Annotated[str, typer.Option("--log-level")]
+
+
+def run_service(service: Service, name: str, log_format: str, log_level: str) -> None:
+    """Run a service until SIGTERM or SIGINT, logging JSON lines (or text) to stderr."""
+    configure_logging(name, json_lines=log_format == "json", level=log_level)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, service.stop)
+        await service.run()
+
+    asyncio.run(main())

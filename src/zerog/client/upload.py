@@ -239,42 +239,43 @@ async def _wait_packed(
     chosen: list[ShardedNode], clients: dict[str, StorageNodeClient], tx_seq: int, timeout_s: float
 ) -> int:
     """Wait until every chosen node has synced the tx; returns its first flow sector."""
-    deadline = time.monotonic() + timeout_s
-    start_entry = 0
-    waiting = {n.url for n in chosen}
-    while waiting:
-        for url in sorted(waiting):
-            try:
-                info = await clients[url].get_file_info_by_tx_seq(tx_seq)
-            except ZerogError:
-                info = None
-            if info is not None:
-                start_entry = int(info["tx"]["startEntryIndex"])
-                waiting.discard(url)
-        if waiting:
-            if time.monotonic() > deadline:
-                raise Unavailable(f"tx {tx_seq} not synced by {', '.join(sorted(waiting))} within {timeout_s:.0f}s")
-            await asyncio.sleep(0.2)
-    return start_entry
+    infos = await _wait_nodes(chosen, clients, tx_seq, timeout_s, "synced", lambda info: True)
+    return int(infos[0]["tx"]["startEntryIndex"])
 
 
 async def _wait_finalized(
     chosen: list[ShardedNode], clients: dict[str, StorageNodeClient], tx_seq: int, timeout_s: float
 ) -> None:
+    await _wait_nodes(chosen, clients, tx_seq, timeout_s, "finalized", lambda info: bool(info.get("finalized")))
+
+
+async def _wait_nodes(
+    chosen: list[ShardedNode],
+    clients: dict[str, StorageNodeClient],
+    tx_seq: int,
+    timeout_s: float,
+    what: str,
+    done: Callable[[dict[str, Any]], bool],
+) -> list[dict[str, Any]]:
+    """Poll every chosen node's file info for the tx until `done` holds on all; returns their infos."""
     deadline = time.monotonic() + timeout_s
-    waiting = {n.url for n in chosen}
-    while waiting:
-        for url in sorted(waiting):
+    found: dict[str, dict[str, Any]] = {}
+    while len(found) < len(chosen):
+        for node in chosen:
+            if node.url in found:
+                continue
             try:
-                info = await clients[url].get_file_info_by_tx_seq(tx_seq)
+                info = await clients[node.url].get_file_info_by_tx_seq(tx_seq)
             except ZerogError:
                 info = None
-            if info is not None and info.get("finalized"):
-                waiting.discard(url)
-        if waiting:
+            if info is not None and done(info):
+                found[node.url] = info
+        if len(found) < len(chosen):
             if time.monotonic() > deadline:
-                raise Unavailable(f"tx {tx_seq} not finalized by {', '.join(sorted(waiting))} within {timeout_s:.0f}s")
+                late = ", ".join(n.url for n in chosen if n.url not in found)
+                raise Unavailable(f"tx {tx_seq} not {what} by {late} within {timeout_s:.0f}s")
             await asyncio.sleep(0.2)
+    return [found[n.url] for n in chosen]
 
 
 class _Progress:

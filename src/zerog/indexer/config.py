@@ -17,7 +17,6 @@ ip_locations_file = ""                    # optional: 0G's IP location cache fil
 """
 
 import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,16 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from zerog.errors import ConfigError, InvalidInput
 from zerog.indexer.types import IpLocation, parse_ip_locations
+from zerog.settings import describe_validation_error, parse_listen_address, read_toml
 
-__all__ = ["IndexerConfig", "load_indexer_config", "parse_indexer_config", "parse_listen_address", "parse_node_url"]
-
-
-def parse_listen_address(text: str) -> tuple[str, int]:
-    """'host:port' -> (host, port)."""
-    host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise InvalidInput(f"a listen address looks like 'host:port', got {text!r}")
-    return host, int(port)
+__all__ = ["IndexerConfig", "load_indexer_config", "parse_indexer_config", "parse_node_url"]
 
 
 def parse_node_url(text: str) -> str:
@@ -112,9 +104,7 @@ def parse_indexer_config(raw: Mapping[str, Any], base_dir: Path, source: str = "
     try:
         parsed = _ConfigFile.model_validate(dict(raw))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{source}: {where}: {first['msg']}") from exc
+        raise describe_validation_error(source, exc) from exc
     trusted = tuple(dict.fromkeys(parsed.trusted_nodes))
     discovery = tuple(dict.fromkeys(parsed.discovery_nodes))
     if not trusted and not discovery:
@@ -136,13 +126,7 @@ def parse_indexer_config(raw: Mapping[str, Any], base_dir: Path, source: str = "
 
 def load_indexer_config(path: Path) -> IndexerConfig:
     """Read and validate an indexer's TOML config file."""
-    try:
-        raw: dict[str, Any] = tomllib.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise ConfigError(f"no config file at {path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    return parse_indexer_config(raw, path.parent, str(path))
+    return parse_indexer_config(read_toml(path), path.parent, str(path))
 
 
 def _load_ip_locations(name: str, base_dir: Path, source: str) -> dict[str, IpLocation]:

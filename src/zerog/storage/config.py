@@ -15,25 +15,16 @@ indexer_url = ""                         # optional: discover peers through an i
 ```
 """
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from zerog.errors import ConfigError, InvalidInput
+from zerog.errors import ConfigError
+from zerog.settings import describe_validation_error, parse_listen_address, read_toml
 from zerog.spec import ShardConfig
 
-__all__ = ["StorageConfig", "load_storage_config", "parse_listen_address"]
-
-
-def parse_listen_address(text: str) -> tuple[str, int]:
-    """'host:port' -> (host, port)."""
-    host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise InvalidInput(f"a listen address looks like 'host:port', got {text!r}")
-    return host, int(port)
+__all__ = ["StorageConfig", "load_storage_config"]
 
 
 class _ConfigFile(BaseModel):
@@ -114,16 +105,9 @@ class StorageConfig:
 def load_storage_config(path: Path) -> StorageConfig:
     """Read and validate a node's TOML config; every problem is a `ConfigError` naming the key."""
     try:
-        raw: dict[str, Any] = tomllib.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise ConfigError(f"no config file at {path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    try:
-        parsed = _ConfigFile.model_validate(raw)
+        parsed = _ConfigFile.model_validate(read_toml(path))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(f"{path}: {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from exc
+        raise describe_validation_error(str(path), exc) from exc
     db_dir = Path(parsed.db_dir)
     if not db_dir.is_absolute():
         db_dir = path.parent / db_dir
