@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from zerog.errors import ConfigError
 from zerog.settings import describe_validation_error, parse_listen_address, read_toml
 from zerog.spec import ShardConfig
+from zerog.storage.log_sync import LogSyncSettings
 
 __all__ = ["StorageConfig", "load_storage_config"]
 
@@ -95,6 +96,12 @@ class StorageConfig:
     write_window_size: int = 4
     max_writings: int = 16
     max_request_bytes: int = 100 * 1024 * 1024
+
+    @property
+    def log_sync(self) -> LogSyncSettings:
+        return LogSyncSettings(
+            self.flow_address, self.start_block, self.confirmations, self.log_page_size, self.log_poll_interval_s
+        )
 
     @property
     def url(self) -> str:

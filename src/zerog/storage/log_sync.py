@@ -7,18 +7,46 @@ block whose hash still matches is undone and scanned again.
 """
 
 import asyncio
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import structlog
 from web3 import Web3
 
 from zerog.chain import FlowContract, SubmitEvent
 from zerog.errors import ChainError, ZerogError
-from zerog.storage.config import StorageConfig
-from zerog.storage.node import StorageNode
+from zerog.storage.store import FlowStore
 from zerog.storage.types import TxRecord
 
-__all__ = ["LogSync", "tx_from_event"]
+__all__ = ["LogSync", "LogSyncSettings", "LogSyncTarget", "SyncProgress", "tx_from_event"]
+
+
+@dataclass
+class SyncProgress:
+    """Where log sync is; shown by zgs_getStatus."""
+
+    height: int = 0
+    block_hash: bytes = bytes(32)
+
+
+@dataclass(frozen=True, slots=True)
+class LogSyncSettings:
+    flow_address: str
+    start_block: int = 0
+    confirmations: int = 3
+    page_size: int = 999
+    poll_interval_s: float = 1.0
+
+
+class LogSyncTarget(Protocol):
+    """What log sync feeds: a store of tx records, its progress, and hooks (a storage node, a KV node)."""
+
+    store: FlowStore
+    sync_progress: SyncProgress
+
+    async def on_txs_synced(self, txs: list[TxRecord]) -> None: ...
+
+    async def on_reverted(self, seqs: list[int]) -> None: ...
 
 log = structlog.get_logger("zerog.storage.log_sync")
 
@@ -41,7 +69,7 @@ def tx_from_event(event: SubmitEvent) -> TxRecord:
 class LogSync:
     """Owns the scan of the chain for one node."""
 
-    def __init__(self, config: StorageConfig, node: StorageNode, w3: Web3) -> None:
+    def __init__(self, config: LogSyncSettings, node: LogSyncTarget, w3: Web3) -> None:
         self.config = config
         self.node = node
         self.w3 = w3
@@ -55,7 +83,7 @@ class LogSync:
                 ready.set()
             except ZerogError as exc:
                 log.warning("log_sync_failed", error=str(exc))
-            await asyncio.sleep(self.config.log_poll_interval_s)
+            await asyncio.sleep(self.config.poll_interval_s)
 
     async def sync_once(self) -> int:
         """One round: check for a reorg, then scan every confirmed block not scanned yet. Returns txs added."""
@@ -67,8 +95,8 @@ class LogSync:
             start = self.config.start_block
         added = 0
         while start <= head:
-            end = min(start + self.config.log_page_size - 1, head)
-            events = await asyncio.to_thread(self.flow.get_submit_events, start, end, self.config.log_page_size)
+            end = min(start + self.config.page_size - 1, head)
+            events = await asyncio.to_thread(self.flow.get_submit_events, start, end, self.config.page_size)
             end_hash = await asyncio.to_thread(self._block_hash, end)
             txs = []
             expected = store.next_tx_seq()

@@ -8,7 +8,6 @@ when the limits are reached.
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
@@ -23,24 +22,17 @@ from zerog.spec import BYTES_PER_SECTOR, SECTORS_PER_SEGMENT
 from zerog.storage.cache import PreTxCache
 from zerog.storage.config import StorageConfig
 from zerog.storage.flow_index import FlowIndex
+from zerog.storage.log_sync import SyncProgress
 from zerog.storage.store import FlowStore, SegmentWrite
 from zerog.storage.types import TxRecord, TxStatus
 
-__all__ = ["StorageNode", "SyncProgress"]
+__all__ = ["StorageNode"]
 
 log = structlog.get_logger("zerog.storage")
 T = TypeVar("T")
 
 ALREADY_FINALIZED = "already uploaded and finalized"
 DUPLICATE_SEGMENT = "segment has already been uploaded or is being uploaded"
-
-
-@dataclass
-class SyncProgress:
-    """Where log sync is; shown by zgs_getStatus."""
-
-    height: int = 0
-    block_hash: bytes = bytes(32)
 
 
 class StorageNode:

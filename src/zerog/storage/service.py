@@ -48,7 +48,7 @@ class StorageService:
         store = FlowStore(config.db_dir, map_size_bytes=config.db_max_size_bytes)
         registry = CollectorRegistry()
         node = self.node = StorageNode(config, store, chain_id, registry)
-        log_sync = LogSync(config, node, w3)
+        log_sync = LogSync(config.log_sync, node, w3)
         peer_sync = PeerSync(config, node)
         rpc_metrics = RpcMetrics(registry)
         public = JsonRpcServer("storage", max_body_bytes=config.max_request_bytes, metrics=rpc_metrics)
