@@ -8,6 +8,7 @@
 | devnet dir    | --devnet | ZEROG_DEVNET_DIR  | ./.zerog/devnet        |
 | storage nodes | --node   | ZEROG_NODES (comma-separated) | storage_nodes[].url |
 | indexer       | --indexer| ZEROG_INDEXER     | indexer[0].url         |
+| KV node       | --kv     | ZEROG_KV          | kv_nodes[0].url        |
 
 Where both are known, storage commands prefer the nodes given by flag or environment, then the indexer.
 """
@@ -33,6 +34,12 @@ class Network:
     """The devnet file, when one was used."""
     nodes: tuple[str, ...] = ()
     indexer: str | None = None
+    kv: str | None = None
+
+    def require_kv(self) -> str:
+        if not self.kv:
+            raise ConfigError("no KV node: pass --kv URL, set ZEROG_KV, or run 'zerog devnet up' here")
+        return self.kv
 
     def require_storage(self) -> None:
         if not self.nodes and not self.indexer:
@@ -60,6 +67,7 @@ def resolve_network(
     *,
     nodes: tuple[str, ...] = (),
     indexer: str | None = None,
+    kv: str | None = None,
     require_chain: bool = True,
 ) -> Network:
     """Combine flags, environment and the devnet file into one `Network`; flags win."""
@@ -68,13 +76,17 @@ def resolve_network(
     flow = flow or os.environ.get("ZEROG_FLOW")
     nodes = nodes or tuple(u.strip() for u in os.environ.get("ZEROG_NODES", "").split(",") if u.strip())
     indexer = indexer or os.environ.get("ZEROG_INDEXER") or None
+    kv = kv or os.environ.get("ZEROG_KV") or None
     directory = devnet_dir or default_devnet_dir()
     info = None
-    if (directory / DEVNET_FILE_NAME).exists() and not (rpc and key and flow and (nodes or indexer)):
+    if (directory / DEVNET_FILE_NAME).exists() and not (rpc and key and flow and (nodes or indexer) and kv):
         info = NetworkInfo.load(directory / DEVNET_FILE_NAME)
         rpc = rpc or info.rpc_url
         key = key or (info.accounts[0].private_key if info.accounts else None)
         flow = flow or info.contracts.get("Flow")
+        kv = kv or next(
+            (e["url"] for e in info.services.get("kv_nodes", []) if isinstance(e, dict) and "url" in e), None
+        )
         if not nodes and not indexer:
             indexers = [e["url"] for e in info.services.get("indexer", []) if isinstance(e, dict) and "url" in e]
             indexer = indexers[0] if indexers else None
@@ -84,4 +96,6 @@ def resolve_network(
                 )
     if not rpc and require_chain:
         raise ConfigError("no chain RPC: pass --rpc, set ZEROG_RPC, or run 'zerog devnet up' in this directory")
-    return Network(rpc_url=rpc or "", flow_address=flow, private_key=key, info=info, nodes=nodes, indexer=indexer)
+    return Network(
+        rpc_url=rpc or "", flow_address=flow, private_key=key, info=info, nodes=nodes, indexer=indexer, kv=kv
+    )

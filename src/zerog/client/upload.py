@@ -37,36 +37,56 @@ READ_SIZE_BYTES = 64 * BYTES_PER_SEGMENT
 
 
 class FileSource:
-    """The bytes an upload stores: the file itself, or 0G's v1 encryption of it (header, then AES-256-CTR)."""
+    """The bytes an upload stores: the file (or in-memory data) itself, or 0G's v1 encryption of it (header, then
+    AES-256-CTR)."""
 
-    def __init__(self, path: Path, encrypt_key: bytes | None = None, header: EncryptionHeader | None = None) -> None:
-        if not path.exists():
-            raise NotFound(f"no such file: {path}")
-        if not path.is_file():
-            raise InvalidInput(f"not a regular file: {path}")
-        self.path = path
-        self.plain_size = path.stat().st_size
-        if self.plain_size == 0:
-            raise InvalidInput(f"{path} is empty; 0G stores files of at least one byte")
+    def __init__(
+        self, path: Path | bytes, encrypt_key: bytes | None = None, header: EncryptionHeader | None = None
+    ) -> None:
+        self._fd: int | None = None
+        self._data = b""
+        if isinstance(path, bytes):
+            self.path: Path | None = None
+            self._data = path
+            self.plain_size = len(path)
+            if self.plain_size == 0:
+                raise InvalidInput("the data is empty; 0G stores files of at least one byte")
+        else:
+            if not path.exists():
+                raise NotFound(f"no such file: {path}")
+            if not path.is_file():
+                raise InvalidInput(f"not a regular file: {path}")
+            self.path = path
+            self.plain_size = path.stat().st_size
+            if self.plain_size == 0:
+                raise InvalidInput(f"{path} is empty; 0G stores files of at least one byte")
         self.key = encrypt_key
         self.header = (header or new_header_v1()) if encrypt_key is not None else None
         self._prefix = self.header.to_bytes() if self.header is not None else b""
         self.size = self.plain_size + len(self._prefix)
-        self._fd = os.open(path, os.O_RDONLY)
+        if self.path is not None:
+            self._fd = os.open(self.path, os.O_RDONLY)
 
     def close(self) -> None:
-        os.close(self._fd)
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def read(self, offset: int, length: int) -> bytes:
         """Stored bytes [offset, offset + length), zero-padded past the end."""
         head = self._prefix[offset : offset + length] if offset < len(self._prefix) else b""
         plain_offset = max(0, offset - len(self._prefix))
         want = length - len(head)
-        body = os.pread(self._fd, want, plain_offset) if want > 0 else b""
+        body = self._read_plain(plain_offset, want) if want > 0 else b""
         if self.key is not None and self.header is not None and body:
             body = crypt_at(self.key, self.header.nonce, plain_offset, body)
         data = head + body
         return data + bytes(length - len(data))
+
+    def _read_plain(self, offset: int, length: int) -> bytes:
+        if self._fd is None:
+            return self._data[offset : offset + length]
+        return os.pread(self._fd, length, offset)
 
     def build_tree(self, on_progress: ProgressCallback | None = None) -> FileTree:
         builder = FileTreeBuilder(self.size)
@@ -95,6 +115,9 @@ class UploadOptions:
     timeout_s: float = 300.0
     encrypt_key: bytes | None = None
     skip_if_finalized: bool = True
+    new_tx: bool = False
+    """Always submit a new log entry, even when the same bytes are already stored or pending (KV writes: every
+    write is its own tx)."""
 
 
 @dataclass
@@ -118,7 +141,7 @@ class UploadResult:
 
 
 async def upload_file(
-    path: Path,
+    path: Path | bytes,
     *,
     rpc_url: str,
     private_key: str,
@@ -128,7 +151,7 @@ async def upload_file(
     options: UploadOptions | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> UploadResult:
-    """Upload `path` to a zerog (or 0G) storage network and return where it is."""
+    """Upload `path` (a file, or bytes in memory) to a zerog (or 0G) storage network and return where it is."""
     opts = options or UploadOptions()
     started = time.monotonic()
     source = FileSource(path, opts.encrypt_key)
@@ -170,6 +193,8 @@ async def _upload(
     infos = await asyncio.gather(*(_file_info(clients[n.url], tree.root) for n in chosen))
     known = [info for info in infos if info is not None and int(info["tx"]["size"]) == tree.size]
     urls = [n.url for n in chosen]
+    if opts.new_tx:
+        known = []
     if opts.skip_if_finalized and len(known) == len(chosen) and all(info["finalized"] for info in known):
         seq = int(known[0]["tx"]["seq"])
         log.info("upload_skipped_already_stored", root="0x" + tree.root.hex(), tx_seq=seq)

@@ -13,7 +13,7 @@ Shapes:
 """
 
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, StrictStr, TypeAdapter
@@ -23,7 +23,7 @@ from zerog.indexer.core import is_fully_covered, is_selection_method, select_rep
 from zerog.indexer.locations import FileLocator
 from zerog.indexer.registry import NodeRegistry
 from zerog.indexer.types import IpLocation, parse_node_host
-from zerog.rpc import JsonRpcServer, Param, invalid_params, parse_params
+from zerog.rpc import JsonRpcServer, Param, invalid_params
 from zerog.spec import bytes_to_root
 from zerog.storage import ShardedNode
 
@@ -62,20 +62,11 @@ def register_indexer_methods(
 ) -> None:
     """Add 0G's `indexer_*` methods to `server`."""
 
-    def method(name: str, *spec: Param) -> Callable[[Callable[..., Awaitable[Any]]], None]:
-        def register(handler: Callable[..., Awaitable[Any]]) -> None:
-            async def call(params: Any) -> Any:
-                return await handler(*parse_params(params, spec))
-
-            server.add(name, call)
-
-        return register
-
-    @method("indexer_getShardedNodes")
+    @server.method("indexer_getShardedNodes")
     async def get_sharded_nodes() -> Any:
         return sharded_nodes_json(registry.trusted(), registry.discovered())
 
-    @method(
+    @server.method(
         "indexer_getSelectedNodes",
         Param("expectedReplica", _replica),
         Param("method", _method),
@@ -96,13 +87,13 @@ def register_indexer_methods(
             raise invalid_params("expectedReplica", NO_REPLICAS_MESSAGE)
         return sharded_nodes_json(*chosen)
 
-    @method("indexer_getNodeLocations")
+    @server.method("indexer_getNodeLocations")
     async def get_node_locations() -> Any:
         urls = [s.url for s in registry.states() if s.trusted] + [n.url for n in registry.discovered()]
         hosts = [parse_node_host(url) for url in urls]
         return {host: ip_locations[host].to_json() for host in hosts if host in ip_locations}
 
-    @method("indexer_getFileLocations", Param("root", _root))
+    @server.method("indexer_getFileLocations", Param("root", _root))
     async def get_file_locations(root: bytes) -> Any:
         located = await locator.find_by_root(root)
         if located is None:

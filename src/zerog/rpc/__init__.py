@@ -12,7 +12,7 @@ from zerog.rpc.errors import (
     invalid_params,
 )
 from zerog.rpc.params import Param, parse_params
-from zerog.rpc.server import Handler, JsonRpcServer, RpcMetrics
+from zerog.rpc.server import Handler, JsonRpcServer, RpcMetrics, request_headers
 
 __all__ = [
     "INTERNAL_ERROR",
@@ -29,4 +29,5 @@ __all__ = [
     "RpcMetrics",
     "invalid_params",
     "parse_params",
+    "request_headers",
 ]

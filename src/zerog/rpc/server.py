@@ -7,7 +7,8 @@ JSON-RPC error, not an HTTP 413.
 
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import structlog
@@ -24,8 +25,12 @@ from zerog.rpc.errors import (
     SERVER_ERROR,
     JsonRpcError,
 )
+from zerog.rpc.params import Param, parse_params
 
-__all__ = ["Handler", "JsonRpcServer", "RpcMetrics"]
+__all__ = ["Handler", "JsonRpcServer", "RpcMetrics", "request_headers"]
+
+request_headers: ContextVar[Mapping[str, str] | None] = ContextVar("request_headers", default=None)
+"""The HTTP headers of the request being handled (some answers depend on the client, e.g. its User-Agent)."""
 
 Handler = Callable[[Any], Awaitable[Any]]
 """Receives the raw `params` (validated by the handler with `parse_params`) and returns the JSON result."""
@@ -60,6 +65,21 @@ class JsonRpcServer:
     def add(self, method: str, handler: Handler) -> None:
         self._methods[method] = handler
 
+    def method(
+        self, name: str, *params: Param, aliases: Sequence[str] = ()
+    ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+        """Decorator: register a handler as `name` (and `aliases`), called with its validated positional params."""
+
+        def register(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+            async def call(raw: Any) -> Any:
+                return await handler(*parse_params(raw, params))
+
+            for each in (name, *aliases):
+                self.add(each, call)
+            return handler
+
+        return register
+
     @property
     def methods(self) -> list[str]:
         return sorted(self._methods)
@@ -75,7 +95,11 @@ class JsonRpcServer:
             if size > self.max_body_bytes:
                 return _json(_error_response(None, self._too_large()))
             pieces.append(chunk)
-        answer = await self.dispatch(b"".join(pieces))
+        token = request_headers.set(request.headers)
+        try:
+            answer = await self.dispatch(b"".join(pieces))
+        finally:
+            request_headers.reset(token)
         if answer is None:
             return web.Response(status=200, body=b"", content_type="application/json")
         return _json(answer)

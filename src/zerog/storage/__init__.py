@@ -2,6 +2,7 @@
 
 from zerog.storage.config import StorageConfig, load_storage_config
 from zerog.storage.fetch import FileLocation, SegmentFetcher, SourceNode
+from zerog.storage.log_sync import LogSync, LogSyncSettings, LogSyncTarget, SyncProgress
 from zerog.storage.node import StorageNode
 from zerog.storage.node_client import StorageNodeClient
 from zerog.storage.service import StorageService
@@ -14,6 +15,9 @@ __all__ = [
     "STREAM_TAG",
     "FileLocation",
     "FlowStore",
+    "LogSync",
+    "LogSyncSettings",
+    "LogSyncTarget",
     "SegmentFetcher",
     "ShardedNode",
     "SourceNode",
@@ -21,6 +25,7 @@ __all__ = [
     "StorageNode",
     "StorageNodeClient",
     "StorageService",
+    "SyncProgress",
     "TxRecord",
     "TxStatus",
     "compute_replica_count",

@@ -48,6 +48,7 @@ class LogSyncTarget(Protocol):
 
     async def on_reverted(self, seqs: list[int]) -> None: ...
 
+
 log = structlog.get_logger("zerog.storage.log_sync")
 
 

@@ -55,37 +55,27 @@ def register_zgs_methods(server: JsonRpcServer, node: StorageNode) -> None:
     def tx_by_root(root: bytes) -> TxRecord | None:
         return node.find_tx_by_root(root, need_available=True)
 
-    def method(name: str, *spec: Param) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
-        def register(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-            async def call(params: Any) -> Any:
-                return await handler(*parse_params(params, spec))
-
-            server.add(name, call)
-            return handler
-
-        return register
-
-    @method("zgs_getStatus")
+    @server.method("zgs_getStatus")
     async def get_status() -> Any:
         return node.status_json()
 
-    @method("zgs_getShardConfig")
+    @server.method("zgs_getShardConfig")
     async def get_shard_config() -> Any:
         return {"shardId": node.config.shard.shard_id, "numShard": node.config.shard.num_shard}
 
-    @method("zgs_uploadSegment", Param("segment", _segment))
+    @server.method("zgs_uploadSegment", Param("segment", _segment))
     async def upload_segment(segment: SegmentWithProof) -> int:
         return await node.upload_segments([segment], None, batch=False)
 
-    @method("zgs_uploadSegmentByTxSeq", Param("segment", _segment), Param("txSeq", _u64))
+    @server.method("zgs_uploadSegmentByTxSeq", Param("segment", _segment), Param("txSeq", _u64))
     async def upload_segment_by_tx_seq(segment: SegmentWithProof, seq: int) -> int:
         return await node.upload_segments([segment], seq, batch=False)
 
-    @method("zgs_uploadSegments", Param("segments", _segments))
+    @server.method("zgs_uploadSegments", Param("segments", _segments))
     async def upload_segments(segments: list[SegmentWithProof]) -> int:
         return await node.upload_segments(segments, None, batch=True)
 
-    @method("zgs_uploadSegmentsByTxSeq", Param("segments", _segments), Param("txSeq", _u64))
+    @server.method("zgs_uploadSegmentsByTxSeq", Param("segments", _segments), Param("txSeq", _u64))
     async def upload_segments_by_tx_seq(segments: list[SegmentWithProof], seq: int) -> int:
         return await node.upload_segments(segments, seq, batch=True)
 
@@ -95,11 +85,13 @@ def register_zgs_methods(server: JsonRpcServer, node: StorageNode) -> None:
         data = node.download_chunks(tx, start, end)
         return None if data is None else encode_base64(data)
 
-    @method("zgs_downloadSegment", Param("root", _root), Param("start_index", _u64), Param("end_index", _u64))
+    @server.method("zgs_downloadSegment", Param("root", _root), Param("start_index", _u64), Param("end_index", _u64))
     async def download_segment(root: bytes, start: int, end: int) -> str | None:
         return await download(tx_by_root(root), start, end)
 
-    @method("zgs_downloadSegmentByTxSeq", Param("tx_seq", _u64), Param("start_index", _u64), Param("end_index", _u64))
+    @server.method(
+        "zgs_downloadSegmentByTxSeq", Param("tx_seq", _u64), Param("start_index", _u64), Param("end_index", _u64)
+    )
     async def download_segment_by_tx_seq(seq: int, start: int, end: int) -> str | None:
         return await download(tx_by_seq(seq), start, end)
 
@@ -109,41 +101,43 @@ def register_zgs_methods(server: JsonRpcServer, node: StorageNode) -> None:
         segment = node.download_with_proof(tx, index)
         return None if segment is None else segment.to_json()
 
-    @method("zgs_downloadSegmentWithProof", Param("root", _root), Param("index", _u64))
+    @server.method("zgs_downloadSegmentWithProof", Param("root", _root), Param("index", _u64))
     async def download_segment_with_proof(root: bytes, index: int) -> Any:
         return await download_with_proof(tx_by_root(root), index)
 
-    @method("zgs_downloadSegmentWithProofByTxSeq", Param("tx_seq", _u64), Param("index", _u64))
+    @server.method("zgs_downloadSegmentWithProofByTxSeq", Param("tx_seq", _u64), Param("index", _u64))
     async def download_segment_with_proof_by_tx_seq(seq: int, index: int) -> Any:
         return await download_with_proof(tx_by_seq(seq), index)
 
-    @method("zgs_checkFileFinalized", Param("tx_seq_or_root", _tx_seq_or_root))
+    @server.method("zgs_checkFileFinalized", Param("tx_seq_or_root", _tx_seq_or_root))
     async def check_file_finalized(key: int | bytes) -> bool | None:
         tx = tx_by_seq(key) if isinstance(key, int) else node.find_tx_by_root(key)
         return None if tx is None else node.store.get_status(tx.seq).finalized
 
-    @method("zgs_getFileInfo", Param("data_root", _root), Param("need_available", _bool, optional=True, default=False))
+    @server.method(
+        "zgs_getFileInfo", Param("data_root", _root), Param("need_available", _bool, optional=True, default=False)
+    )
     async def get_file_info(root: bytes, need_available: bool) -> Any:
         tx = node.find_tx_by_root(root, need_available=need_available)
         return None if tx is None else node.file_info(tx)
 
-    @method("zgs_getFileInfoByTxSeq", Param("tx_seq", _u64))
+    @server.method("zgs_getFileInfoByTxSeq", Param("tx_seq", _u64))
     async def get_file_info_by_tx_seq(seq: int) -> Any:
         tx = tx_by_seq(seq)
         return None if tx is None else node.file_info(tx)
 
-    @method("zgs_getSectorProof", Param("sector_index", _u64), Param("flow_root", _root, optional=True))
+    @server.method("zgs_getSectorProof", Param("sector_index", _u64), Param("flow_root", _root, optional=True))
     async def get_sector_proof(sector: int, flow_root: bytes | None) -> Any:
         try:
             return proof_to_json(node.sector_proof(sector, flow_root))
         except NotFound as exc:
             raise invalid_params("sector_index", str(exc)) from exc
 
-    @method("zgs_getFlowContext")
+    @server.method("zgs_getFlowContext")
     async def get_flow_context() -> Any:
         return ["0x" + node.flow_index.root().hex(), node.flow_index.length]
 
-    @method("zerog_getStoredSegments", Param("tx_seq", _u64))
+    @server.method("zerog_getStoredSegments", Param("tx_seq", _u64))
     async def get_stored_segments(seq: int) -> Any:
         """zerog extension: which data segments of a tx this node holds (lets an interrupted upload resume)."""
         if tx_by_seq(seq) is None:

@@ -11,6 +11,7 @@ from zerog.devnet import find_free_port
 from zerog.spec import ShardConfig
 from zerog.storage import StorageConfig, StorageNodeClient, StorageService
 from zerog.testing.chain import LocalChain
+from zerog.testing.service import running_service
 
 __all__ = ["RunningNode", "node_config", "running_node", "running_nodes"]
 
@@ -61,23 +62,13 @@ def node_config(chain: LocalChain, db_dir: Path, shard: str = "0/1", **overrides
 async def running_node(config: StorageConfig) -> AsyncIterator[RunningNode]:
     """Run one node until the block ends."""
     service = StorageService(config)
-    task = asyncio.create_task(service.run())
-    node = RunningNode(service, task, config)
-    try:
-        ready = asyncio.create_task(service.ready.wait())
-        done, _ = await asyncio.wait({ready, task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            ready.cancel()
-            task.result()  # raises what made it stop
-        if ready not in done:
-            raise TimeoutError(f"storage node {config.url} did not become ready")
-        yield node
-    finally:
-        if node._client is not None:
-            await node._client.close()
-        service.stop()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.wait_for(task, 30)
+    async with running_service(service, f"storage node {config.url}") as task:
+        node = RunningNode(service, task, config)
+        try:
+            yield node
+        finally:
+            if node._client is not None:
+                await node._client.close()
 
 
 @contextlib.asynccontextmanager
