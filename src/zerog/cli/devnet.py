@@ -42,6 +42,8 @@ def up(
         stdout.print(f"storage    {node['url']} shard {node['shard']} (admin {node['admin_url']})")
     for indexer in info.services.get("indexer", []):
         stdout.print(f"indexer    {indexer['url']} (JSON-RPC, GET /file?root=..., /file/info/ROOT)")
+    for kv in info.services.get("kv_nodes", []):
+        stdout.print(f"kv node    {kv['url']} (kv_* JSON-RPC, all streams; agent memory at /v1/memory)")
     stdout.print(f"wrote      {directory / DEVNET_FILE_NAME}")
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 import zerog
-from zerog.cli import devnet, file, indexer, storage, transfer
+from zerog.cli import devnet, file, indexer, kv, memory, storage, transfer
 from zerog.cli.common import fail
 from zerog.errors import ZerogError
 from zerog.logs import configure_logging
@@ -20,6 +20,8 @@ app = typer.Typer(
 app.add_typer(devnet.app, name="devnet")
 app.add_typer(file.app, name="file")
 app.add_typer(indexer.app, name="indexer")
+app.add_typer(kv.app, name="kv")
+app.add_typer(memory.app, name="memory")
 app.add_typer(storage.app, name="storage")
 app.command("upload")(transfer.upload)
 app.command("download")(transfer.download)

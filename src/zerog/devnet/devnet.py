@@ -1,7 +1,8 @@
 """The local devnet: one anvil chain with zerog's contracts and zerog's services, described by `devnet.json`.
 
 `up` starts anvil detached (it survives the command) with a state file, deploys (or finds) the contracts, then
-starts 4 storage nodes (two full, one per half of the flow) and an indexer; `down` stops them all and keeps every
+starts 4 storage nodes (two full, one per half of the flow), an indexer and a KV node holding every stream (with
+the agent memory API); `down` stops them all and keeps every
 state (chain, node databases) for the next `up`; `--fresh` starts over.
 """
 
@@ -22,6 +23,10 @@ __all__ = ["DevnetStatus", "devnet_down", "devnet_status", "devnet_up"]
 
 STATE_FILE_NAME = "anvil-state.json"
 SERVICE_MARKER = "zerog"
+SERVICE_KINDS = ("storage_nodes", "indexer", "kv_nodes")
+"""The keys of devnet.json's `services` that list processes."""
+MEMORY_WRITER_ACCOUNT = 9
+"""The dev account the KV node's memory API writes with (account 0 is the CLI's default signer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +90,7 @@ def devnet_up(
             contracts = deploy_storage_contracts(deployer, deploy or DeployConfig())
             previous = None  # a new chain: node databases of the old one do not apply
             shutil.rmtree(directory / "storage", ignore_errors=True)
+            shutil.rmtree(directory / "kv", ignore_errors=True)
         info = NetworkInfo(
             chain_id=w3.eth.chain_id,
             rpc_url=anvil.rpc_url,
@@ -108,9 +114,7 @@ def _ensure_services(directory: Path, info: NetworkInfo, with_services: bool, au
         return info
     previous_nodes = {e.get("name"): e for e in info.services.get("storage_nodes", []) if isinstance(e, dict)}
     previous_indexer = next(iter(info.services.get("indexer", [])), None)
-    old_indexer = previous_indexer if isinstance(previous_indexer, dict) else {}
-    indexer_running = is_running(int(old_indexer.get("pid", 0)), SERVICE_MARKER)
-    indexer_port = int(old_indexer["port"]) if indexer_running else pick_port(old_indexer.get("port"))
+    indexer_port = _kept_port(previous_indexer if isinstance(previous_indexer, dict) else {})
     indexer_url = f"http://127.0.0.1:{indexer_port}"
     ports = []
     for index in range(len(DEVNET_SHARDS)):
@@ -150,30 +154,45 @@ def _ensure_services(directory: Path, info: NetworkInfo, with_services: bool, au
         )
     for spec, pid in started:
         wait_ready(spec, pid)
-    indexer_spec = ServiceSpec(
-        kind="indexer",
-        name="indexer",
-        directory=directory / "indexer",
-        config=_indexer_config(indexer_port, urls),
-        url=indexer_url,
-    )
-    indexer_pid = int(old_indexer.get("pid", 0))
-    if not indexer_running:
-        indexer_pid = start_service(indexer_spec)
-        wait_ready(indexer_spec, indexer_pid)
     info.services["storage_nodes"] = nodes
     info.services["indexer"] = [
-        {
-            "name": "indexer",
-            "url": indexer_url,
-            "port": indexer_port,
-            "pid": indexer_pid,
-            "config": str(indexer_spec.config_path),
-            "log": str(indexer_spec.log_path),
-        }
+        _ensure_single(
+            info, "indexer", "indexer", directory / "indexer", indexer_port, _indexer_config(indexer_port, urls)
+        )
+    ]
+    kv_entry = next(iter(info.services.get("kv_nodes", [])), None)
+    kv_port = _kept_port(kv_entry if isinstance(kv_entry, dict) else {})
+    info.services["kv_nodes"] = [
+        _ensure_single(info, "kv_nodes", "kv-0", directory / "kv", kv_port, _kv_config(info, kv_port, urls))
     ]
     info.save(directory / DEVNET_FILE_NAME)
     return info
+
+
+def _kept_port(entry: dict[str, Any]) -> int:
+    """A service's port: the one it runs on, else the one it had if still free, else a new one."""
+    if is_running(int(entry.get("pid", 0)), SERVICE_MARKER):
+        return int(entry["port"])
+    return pick_port(entry.get("port"))
+
+
+def _ensure_single(info: NetworkInfo, key: str, name: str, directory: Path, port: int, config: str) -> dict[str, Any]:
+    """Start service `name` (one of `info.services[key]`) unless it runs; returns its devnet.json entry."""
+    old = next((e for e in info.services.get(key, []) if isinstance(e, dict) and e.get("name") == name), {})
+    kind = {"indexer": "indexer", "kv_nodes": "kv"}[key]
+    spec = ServiceSpec(kind=kind, name=name, directory=directory, config=config, url=f"http://127.0.0.1:{port}")
+    pid = int(old.get("pid", 0))
+    if not is_running(pid, SERVICE_MARKER):
+        pid = start_service(spec)
+        wait_ready(spec, pid)
+    return {
+        "name": name,
+        "url": spec.url,
+        "port": port,
+        "pid": pid,
+        "config": str(spec.config_path),
+        "log": str(spec.log_path),
+    }
 
 
 def _storage_config(
@@ -210,6 +229,26 @@ def _indexer_config(port: int, nodes: list[str]) -> str:
     )
 
 
+def _kv_config(info: NetworkInfo, port: int, nodes: list[str]) -> str:
+    node_list = ", ".join(f'"{n}"' for n in nodes)
+    writer = info.accounts[MEMORY_WRITER_ACCOUNT].private_key if len(info.accounts) > MEMORY_WRITER_ACCOUNT else ""
+    return (
+        f'blockchain_rpc_endpoint = "{info.rpc_url}"\n'
+        f'log_contract_address = "{info.contract("Flow")}"\n'
+        f"log_sync_start_block_number = {info.deploy_block}\n"
+        "confirmation_block_count = 0\n"
+        "log_poll_interval_secs = 0.1\n"
+        f"zgs_node_urls = [{node_list}]\n"
+        "all_streams = true\n"
+        f'rpc_listen_address = "127.0.0.1:{port}"\n'
+        'db_dir = "db"\n'
+        "db_max_size_gib = 8\n"
+        "data_wait_secs = 30\n"
+        "replay_interval_secs = 0.05\n"
+        f'memory_writer_key = "{writer}"\n'
+    )
+
+
 def devnet_status(directory: Path) -> DevnetStatus:
     """Whether the devnet runs, and whether its chain, contracts and services answer."""
     info = _load_if_present(directory / DEVNET_FILE_NAME)
@@ -219,7 +258,7 @@ def devnet_status(directory: Path) -> DevnetStatus:
         return DevnetStatus(directory, False, info, problems=("the chain is stopped; run 'zerog devnet up'",))
     services = []
     problems = []
-    for kind in ("storage_nodes", "indexer"):
+    for kind in SERVICE_KINDS:
         for entry in info.services.get(kind, []):
             if not isinstance(entry, dict):
                 continue
@@ -258,7 +297,7 @@ def _stop_all(info: NetworkInfo) -> bool:
     """Stop the services (all at once), then the chain."""
     pids = [
         int(entry.get("pid", 0))
-        for kind in ("indexer", "storage_nodes")
+        for kind in SERVICE_KINDS
         for entry in info.services.get(kind, [])
         if isinstance(entry, dict)
     ]

@@ -1,4 +1,4 @@
-"""The devnet's service processes: storage nodes and the indexer, each a detached `zerog ... run` process.
+"""The devnet's service processes: storage nodes, the indexer and the KV node, each a detached `zerog ... run` process.
 
 Each service gets a directory under the devnet's (config, database, log), ports chosen once and kept in
 devnet.json so URLs survive `down`/`up`, and is started with `python -m zerog <kind> run --config FILE`.
@@ -28,7 +28,7 @@ class ServiceSpec:
     """One service process of the devnet."""
 
     kind: str
-    """"storage" or "indexer"."""
+    """"storage", "indexer" or "kv": the `zerog` command group that runs it."""
     name: str
     directory: Path
     config: str

@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 
 from zerog.codec.address import bytes_to_address
-from zerog.codec.stream import parse_stream_tags
+from zerog.codec.stream import StreamData, StreamDataError, parse_replayed_stream_data, parse_stream_tags
 from zerog.kv.config import KvConfig
 from zerog.kv.replay import COMMIT, KvTx, ReplayOutcome, replay_tx
 from zerog.kv.state import KvState
@@ -63,10 +63,11 @@ class Replayer:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zerog-kv-writer")
 
     async def run(self, ready: asyncio.Event) -> None:
-        ready.set()
+        """Replay forever; `ready` is set after the first round (everything synced so far whose data is there)."""
         try:
             while True:
                 await self.step()
+                ready.set()
                 self.wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), self.config.replay_interval_s)
@@ -99,6 +100,9 @@ class Replayer:
                     continue
                 outcome = ReplayOutcome(DATA_UNAVAILABLE)
             else:
+                if _read_streams(blob) & blocked:
+                    blocked |= streams  # it reads a stream an earlier tx may still change: wait for it
+                    continue
                 outcome = replay_tx(item.kv, blob, self.state, self.config.held_streams)
             await self._commit(item, outcome)
         cursor = min((item.tx.seq for item in self.waiting), default=self.next_seq)
@@ -107,11 +111,15 @@ class Replayer:
 
     async def _commit(self, item: _Waiting, outcome: ReplayOutcome) -> None:
         await self._write(lambda: self.state.commit(item.tx.seq, outcome.result, outcome.writes, outcome.acls))
-        self.waiting.remove(item)
         level = "info" if outcome.result == COMMIT else "warning"
         getattr(log, level)("kv_tx_replayed", tx_seq=item.tx.seq, result=outcome.result, writes=len(outcome.writes))
         for hook in self.hooks:
             await hook(item.tx, item.kv, outcome)
+        self.waiting.remove(item)  # only now: progress counts a tx once its hooks (memory indexing) are done
+
+    def applied_through(self) -> int:
+        """Every tx up to this seq is replayed, hooks included (-1: none yet)."""
+        return min((item.tx.seq for item in self.waiting), default=self.next_seq) - 1
 
     async def revert(self, seqs: list[int]) -> None:
         """The log lost txs `seqs` (a reorg): forget them and everything replayed after the first."""
@@ -145,3 +153,12 @@ class Replayer:
 
     async def _write(self, action: Callable[[], object]) -> None:
         await asyncio.get_running_loop().run_in_executor(self._writer, action)
+
+
+def _read_streams(blob: bytes) -> set[bytes]:
+    """Streams a KV tx reads (its version checks), which need not be among its tags."""
+    try:
+        data: StreamData | None = parse_replayed_stream_data(blob)
+    except StreamDataError as exc:
+        data = exc.parsed
+    return set() if data is None else {read.stream_id for read in data.reads}

@@ -75,8 +75,9 @@ class KvService:
                 raise Unavailable(f"the KV node cannot listen on {config.url}: {exc.strerror or exc}") from exc
             async with asyncio.TaskGroup() as tasks:
                 synced, replaying = asyncio.Event(), asyncio.Event()
-                loops = [tasks.create_task(log_sync.run(synced)), tasks.create_task(node.replayer.run(replaying))]
-                await synced.wait()
+                loops = [tasks.create_task(log_sync.run(synced))]
+                await synced.wait()  # then replay what the log holds so far before saying ready
+                loops.append(tasks.create_task(node.replayer.run(replaying)))
                 await replaying.wait()
                 for plugin in self.plugins:
                     plugin_ready = asyncio.Event()

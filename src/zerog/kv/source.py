@@ -33,8 +33,8 @@ class DataSource:
             await self._session.close()
 
     async def fetch(self, tx: TxRecord) -> bytes | None:
-        """The file of `tx`, verified; None while no node can serve all of it yet."""
-        sources = await self._current_sources()
+        """The file of `tx`, verified; None until a node has finalized it (or while none can serve all of it)."""
+        sources = [s for s in await self._current_sources() if await _finalized(s, tx)]
         if not sources:
             return None
         location = FileLocation(tx.data_root, tx.seq, tx.size, tx.start_entry_index)
@@ -77,3 +77,15 @@ class DataSource:
             sources.append(SourceNode(client, shard))
         self._sources, self._refreshed = sources, time.monotonic()
         return sources
+
+
+async def _finalized(source: SourceNode, tx: TxRecord) -> bool:
+    """Whether `source` finalized `tx` (same root: after a reorg a seq can name another file)."""
+    try:
+        info = await source.client.get_file_info_by_tx_seq(tx.seq)
+    except ZerogError:
+        return False
+    if info is None or not info.get("finalized"):
+        return False
+    tx_info = info.get("tx") or {}
+    return isinstance(tx_info, dict) and str(tx_info.get("dataMerkleRoot", "")).lower() == "0x" + tx.data_root.hex()

@@ -198,6 +198,30 @@ class KvState:
                 return value
         return None
 
+    def history(self, stream_id: bytes, key: bytes) -> list[StoredValue]:
+        """Every version of `key`, oldest first (empty data = deleted)."""
+        prefix = stream_id + escape_key(key)
+        found = []
+        with self.env.begin() as txn:
+            cursor = txn.cursor(db=self._values)
+            positioned = cursor.set_range(prefix)
+            while positioned:
+                record = bytes(cursor.key())
+                if len(record) != len(prefix) + 8 or not record.startswith(prefix):
+                    break
+                found.append(StoredValue(key, int.from_bytes(record[-8:], "big"), bytes(cursor.value())))
+                positioned = cursor.next()
+        return found
+
+    def iter_latest(self, stream_id: bytes, prefix: bytes) -> Iterator[StoredValue]:
+        """The latest version of every key starting with `prefix` (deleted ones included, with empty data)."""
+        for key in self.iter_keys(stream_id, prefix, reverse=False, inclusive=True):
+            if not key.startswith(prefix):
+                return
+            value = self.get_value(stream_id, key)
+            if value is not None:
+                yield value
+
     def is_new_stream(self, stream_id: bytes, version: int) -> bool:
         with self.env.begin() as txn:
             first = txn.get(stream_id, db=self._streams)
