@@ -8,12 +8,12 @@ PYTEST_ARGS ?=
 
 .PHONY: install demo test test-fast lint format bench contracts clean
 
-install: $(VENV)/.installed node_modules/.installed  ## Create .venv with zerog[dev] and install the pinned node toolchain
+install: $(VENV)/.installed node_modules/.installed  ## Create .venv with zerog[dev,ai] and install the pinned node toolchain
 
 # Stamps live inside what they stamp, so deleting .venv or node_modules re-runs the install.
 $(VENV)/.installed: pyproject.toml setup.py src/zerog/native/_keccak.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,ai]'
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -16,7 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "1. A local network: anvil (Prague) with the Flow and market contracts, 4 storage nodes and an indexer"
+say "1. A local network: anvil (Prague) with the Flow and market contracts, 4 storage nodes, an indexer, a KV node"
 echo "storage nodes: two full copies, one for each half of the flow (shards 0/2 and 1/2); all on 127.0.0.1"
 run zerog devnet up --port "$PORT" --fresh
 
@@ -71,10 +71,65 @@ run zerog file submit "$WORK/empty.bin" || true
 run zerog download 0x1234 -o "$WORK/x" || true
 run zerog file submit "$WORK/note.txt" --key 0x1111111111111111111111111111111111111111111111111111111111111111 || true
 
-say "9. The devnet knows its log and its services"
+say "9. Key-value streams on the log (0G's KV): every write is a StreamData upload the KV node replays in order"
+printf '\033[2m$ %s\033[0m\n' 'zerog kv put notes greeting "hello from zerog" --json'
+zerog kv put notes greeting "hello from zerog" --json | tee "$WORK/put.json"
+FIRST="$(python3 -c "import json; print(json.load(open('$WORK/put.json'))['tx_seq'])")"
+run zerog kv get notes greeting
+run zerog kv put notes greeting "hello again"
+echo "reads name the version they saw; older versions stay readable:"
+run zerog kv get notes greeting --version "$FIRST"
+run zerog kv put notes owner "account 0"
+run zerog kv ls notes
+echo "account 0 wrote first, so it is the stream's admin; account 1 may not write until granted (0G's ACLs):"
+KEY1="$(field "d['accounts'][1]['private_key']")"
+ADDR1="$(field "d['accounts'][1]['address']")"
+run zerog kv put notes greeting "hijacked" --key "$KEY1" || true
+run zerog kv grant notes "$ADDR1" --role writer
+run zerog kv put notes greeting "hello from account 1" --key "$KEY1"
+echo "optimistic concurrency: a write based on a stale version is refused"
+run zerog kv put notes greeting "stale" --if-unchanged-since "$FIRST" || true
+
+say "10. Agent memory: an agent remembers facts and recalls them by meaning, each with proof of where it came from"
+for fact in "Alice is allergic to peanuts and shellfish" \
+            "Alice's passport expires in March 2027" \
+            "Bob always books a window seat on long flights" \
+            "The team offsite is in Lisbon, the first week of June"; do
+  run zerog memory remember travel-agent "$fact" --tag trip
+done
+echo "recall works on meaning (no shared keywords needed); MiniLM runs locally, no network:"
+run zerog memory recall travel-agent "what can't Alice eat?" -k 2
+run zerog memory recall travel-agent "where are we meeting this summer?" -k 1
+zerog memory recall travel-agent "what can't Alice eat?" -k 1 --json > "$WORK/recall.json"
+MEM_ID="$(python3 -c "import json; print(json.load(open('$WORK/recall.json'))['results'][0]['id'])")"
+MEM_ROOT="$(python3 -c "import json; print(json.load(open('$WORK/recall.json'))['results'][0]['provenance']['dataRoot'])")"
+echo "the provenance is checkable by anyone: fetch the log entry by its data root (verified) and decode it"
+run zerog download "$MEM_ROOT" -o "$WORK/memory.bin"
+python3 -c "
+from zerog.codec.stream import parse_replayed_stream_data
+data = parse_replayed_stream_data(open('$WORK/memory.bin','rb').read())
+for w in data.writes: print('stream', '0x' + w.stream_id.hex()[:16] + '…', 'key', w.key.decode(), '->', w.data.decode())"
+run zerog memory forget travel-agent "$MEM_ID" --reason "Alice asked us to delete it"
+run zerog memory recall travel-agent "what can't Alice eat?" -k 1
+run zerog memory history travel-agent "$MEM_ID"
+echo "agent frameworks use it as MCP tools (stdio):"
+printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"demo","version":"0"}}}' \
+  '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+  '{"jsonrpc":"2.0","id":2,"method":"tools/list"}' \
+  '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"recall","arguments":{"query":"seat preferences","k":1}}}' \
+  | zerog memory mcp --agent travel-agent | python3 -c "
+import json, sys
+for line in sys.stdin:
+    msg = json.loads(line)
+    result = msg.get('result', {})
+    if 'serverInfo' in result: print('initialize ->', result['serverInfo'])
+    if 'tools' in result: print('tools/list ->', [t['name'] for t in result['tools']])
+    if 'content' in result: print('tools/call recall ->', json.loads(result['content'][0]['text'])['results'][0]['text'])"
+
+say "11. The devnet knows its log and its services"
 run zerog devnet status
 
-say "10. Stop it (chain state and node databases are kept for the next 'up')"
+say "12. Stop it (chain state and node databases are kept for the next 'up')"
 run zerog devnet down
 echo
 echo "Next: 'zerog devnet up' in any directory gives you your own devnet; 'zerog --help' lists every command."
