@@ -27,7 +27,7 @@ def test_devnet_lifecycle_and_zero_flag_commands(tmp_path: Path) -> None:
         raw = json.loads(devnet_file.read_text())
         assert [n["shard"] for n in raw["storage_nodes"]] == ["0/1", "0/1", "0/2", "1/2"]
         assert len(raw["indexer"]) == 1
-        assert raw["kv_nodes"] == []
+        assert [kv["name"] for kv in raw["kv_nodes"]] == ["kv-0"]
 
         # With the devnet up, commands need no flags: a plain log entry, then a file through the indexer.
         (tmp_path / "data.bin").write_bytes(b"x" * 5000)
@@ -38,10 +38,13 @@ def test_devnet_lifecycle_and_zero_flag_commands(tmp_path: Path) -> None:
         upload = zerog("upload", "big.bin", "--replicas", "2", "--method", "max", "--json", cwd=tmp_path)
         assert upload.returncode == 0, upload.stderr
         root = json.loads(upload.stdout)["root"]
+        put = zerog("kv", "put", "notes", "greeting", "hello", "--json", cwd=tmp_path)
+        assert put.returncode == 0, put.stderr
+        assert json.loads(put.stdout)["result"] == "Commit"
 
         status = json.loads(zerog("devnet", "status", "--json", cwd=tmp_path).stdout)
         assert status["running"] is True
-        assert status["submissions"] == 2
+        assert status["submissions"] == 3
         assert status["problems"] == []
         assert all(service["running"] for service in status["services"])
         again = zerog("devnet", "up", "--port", port, cwd=tmp_path)  # already up: reports, changes nothing
@@ -56,7 +59,8 @@ def test_devnet_lifecycle_and_zero_flag_commands(tmp_path: Path) -> None:
         # The chain survives down/up: same contracts, the entry is still there, tx seqs continue.
         assert zerog("devnet", "up", "--port", port, cwd=tmp_path).returncode == 0
         assert NetworkInfo.load(devnet_file).contracts == info.contracts
-        assert json.loads(zerog("file", "submit", "data.bin", "--json", cwd=tmp_path).stdout)["tx_seq"] == 2
+        assert json.loads(zerog("file", "submit", "data.bin", "--json", cwd=tmp_path).stdout)["tx_seq"] == 3
+        assert zerog("kv", "get", "notes", "greeting", "--raw", cwd=tmp_path).stdout == "hello"  # the KV node kept it
         download = zerog("download", root, "-o", "back.bin", cwd=tmp_path)
         assert download.returncode == 0, download.stderr
         assert (tmp_path / "back.bin").read_bytes() == (tmp_path / "big.bin").read_bytes()
