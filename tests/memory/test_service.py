@@ -149,3 +149,64 @@ async def test_rebuild_in_a_fresh_process(stack: Stack, tmp_path: Path) -> None:
         assert found["results"][0]["text"] == "the launch code is red falcon"
         with pytest.raises(ConfigError, match="memory_writer_key"):
             await client.remember("agent-b", "x")
+
+
+async def test_mcp_server_over_stdio(stack: Stack, memory: MemoryClient) -> None:
+    """`zerog memory mcp` as an MCP client starts it: initialize, list tools, remember, recall, a bad call."""
+    import asyncio
+    import json
+    import sys
+
+    await memory.status()  # the node is up
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-03-26"}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+        {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "tools/call",
+            "params": {"name": "remember", "arguments": {"text": "the wifi password is on the fridge"}},
+        },
+        {
+            "jsonrpc": "2.0",
+            "id": 4,
+            "method": "tools/call",
+            "params": {"name": "recall", "arguments": {"query": "wifi password", "k": 1}},
+        },
+        {
+            "jsonrpc": "2.0",
+            "id": 5,
+            "method": "tools/call",
+            "params": {"name": "forget", "arguments": {"id": "nosuchid"}},
+        },
+        {"jsonrpc": "2.0", "id": 6, "method": "nope"},
+    ]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "zerog",
+        "memory",
+        "mcp",
+        "--agent",
+        "mcp-agent",
+        "--kv",
+        stack.url,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    payload = "".join(json.dumps(m) + "\n" for m in messages).encode()
+    out, err = await asyncio.wait_for(process.communicate(payload), 120)
+    assert process.returncode == 0, err.decode()
+    replies = {reply["id"]: reply for reply in map(json.loads, out.decode().splitlines())}
+    assert sorted(replies) == [1, 2, 3, 4, 5, 6]  # no reply to the notification
+    assert replies[1]["result"]["protocolVersion"] == "2025-03-26"
+    assert replies[1]["result"]["capabilities"] == {"tools": {"listChanged": False}}
+    assert [t["name"] for t in replies[2]["result"]["tools"]] == ["remember", "recall", "forget", "history"]
+    assert replies[3]["result"]["isError"] is False
+    saved = json.loads(replies[3]["result"]["content"][0]["text"])
+    recalled = json.loads(replies[4]["result"]["content"][0]["text"])
+    assert recalled["results"][0]["id"] == saved["id"]
+    assert replies[5]["result"]["isError"] is True
+    assert replies[6]["error"]["code"] == -32601

@@ -110,12 +110,17 @@ class Replayer:
             await self._write(lambda: self.state.set_cursor(cursor))
 
     async def _commit(self, item: _Waiting, outcome: ReplayOutcome) -> None:
+        # Hooks (agent memory's index) run first, so once kv_getTransactionResult answers, they reflect the tx too.
+        # They hold derived state only, rebuilt from the KV state on start, so a crash in between loses nothing.
+        for hook in self.hooks:
+            try:
+                await hook(item.tx, item.kv, outcome)
+            except Exception:
+                log.exception("kv_replay_hook_failed", tx_seq=item.tx.seq)
         await self._write(lambda: self.state.commit(item.tx.seq, outcome.result, outcome.writes, outcome.acls))
+        self.waiting.remove(item)
         level = "info" if outcome.result == COMMIT else "warning"
         getattr(log, level)("kv_tx_replayed", tx_seq=item.tx.seq, result=outcome.result, writes=len(outcome.writes))
-        for hook in self.hooks:
-            await hook(item.tx, item.kv, outcome)
-        self.waiting.remove(item)  # only now: progress counts a tx once its hooks (memory indexing) are done
 
     def applied_through(self) -> int:
         """Every tx up to this seq is replayed, hooks included (-1: none yet)."""

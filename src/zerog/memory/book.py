@@ -128,8 +128,8 @@ class MemoryBook:
         self.agents: dict[bytes, _Agent] = {}
         self._floor = -1
         """Every KV tx up to this seq is in the book (the replay cursor at the last rebuild)."""
-        self._applied: dict[int, None] = {}
-        """KV txs applied since, newest last (bounded)."""
+        self._applied: dict[int, str] = {}
+        """KV txs replayed since, newest last (bounded), with 0G's result."""
         self._changed = asyncio.Condition()
         self.lock = asyncio.Lock()
         """Held while the book changes: a rebuild and the replayer's writes never interleave."""
@@ -157,7 +157,7 @@ class MemoryBook:
                 agent.index.remove(record.id)
                 agent.live.pop(record.id, None)
                 agent.forgotten[record.id] = (record, written.provenance)
-        await self.mark_applied(seq)
+        await self.mark_applied(seq, "Commit")
 
     async def rebuild(self, read_latest: Callable[[], tuple[list[Written], int]]) -> int:
         """Replace the book with the latest record of every memory key, as `read_latest()` returns them with the
@@ -183,7 +183,8 @@ class MemoryBook:
             agent.live = {record.id: (record, provenance) for record, provenance in memories}
             live += len(memories)
         self._floor, self._applied = seq, {}
-        await self.mark_applied(seq)
+        async with self._changed:
+            self._changed.notify_all()
         return live
 
     def embed(self, texts: Sequence[str]) -> list["memoryview[float]"]:
@@ -204,14 +205,18 @@ class MemoryBook:
                 cached[i] = raw[offset * width * 4 : (offset + 1) * width * 4]
         return [memoryview(hit).cast("f") for hit in cached if hit is not None]
 
-    async def mark_applied(self, seq: int) -> None:
-        """KV tx `seq` is replayed and its memory writes (if any) are in the book."""
+    async def mark_applied(self, seq: int, result: str) -> None:
+        """KV tx `seq` is replayed (0G's `result`) and its memory writes, if any, are in the book."""
         async with self._changed:
-            self._applied[seq] = None
+            self._applied[seq] = result
             if len(self._applied) > MAX_TRACKED_TXS:
                 for old in list(self._applied)[: MAX_TRACKED_TXS // 2]:
                     del self._applied[old]
             self._changed.notify_all()
+
+    def result_of(self, seq: int) -> str | None:
+        """0G's result for a tx replayed since the last rebuild (older ones: ask the KV state)."""
+        return self._applied.get(seq)
 
     def is_applied(self, seq: int) -> bool:
         return seq <= self._floor or seq in self._applied

@@ -147,11 +147,15 @@ class MemoryPlugin:
                 "(or write memory records to the agent's stream with any KV client)"
             )
         seq = await self.writer.write(stream_id, key, value)
+        deadline = time.monotonic() + APPLY_TIMEOUT_S
         try:
             await book.wait_applied(seq, APPLY_TIMEOUT_S)
+            while (result := node.state.get_result(seq)) is None:  # the KV state commits right after the book
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                await asyncio.sleep(0.005)
         except TimeoutError as exc:
             raise Unavailable(f"tx {seq} is on the log but was not replayed within {APPLY_TIMEOUT_S:.0f}s") from exc
-        result = node.state.get_result(seq) or "unknown"
         tx = node.store.get_tx(seq)
         if tx is None:
             raise Unavailable(f"tx {seq} left the log (a reorg); write it again")
@@ -170,7 +174,7 @@ class MemoryPlugin:
     async def _on_replayed(self, tx: TxRecord, kv: KvTx, outcome: ReplayOutcome) -> None:
         book, _ = self._require()
         if outcome.result != COMMIT:
-            await book.mark_applied(tx.seq)
+            await book.mark_applied(tx.seq, outcome.result)
             return
         provenance = Provenance.of(tx)
         writes = [Written(s, k, v, provenance) for s, k, v in outcome.writes if k.startswith(KEY_PREFIX)]
