@@ -42,11 +42,7 @@ def test_devnet_lifecycle_and_zero_flag_commands(tmp_path: Path) -> None:
         assert put.returncode == 0, put.stderr
         assert json.loads(put.stdout)["result"] == "Commit"
 
-        status = json.loads(zerog("devnet", "status", "--json", cwd=tmp_path).stdout)
-        assert status["running"] is True
-        assert status["submissions"] == 3
-        assert status["problems"] == []
-        assert all(service["running"] for service in status["services"])
+        _check_healthy(tmp_path, submissions=3)
         again = zerog("devnet", "up", "--port", port, cwd=tmp_path)  # already up: reports, changes nothing
         assert again.returncode == 0
         assert NetworkInfo.load(devnet_file).contracts == info.contracts
@@ -71,6 +67,14 @@ def test_devnet_lifecycle_and_zero_flag_commands(tmp_path: Path) -> None:
         assert status["submissions"] == 0
     finally:
         zerog("devnet", "down", cwd=tmp_path)
+
+
+def _check_healthy(directory: Path, submissions: int) -> None:
+    status = json.loads(zerog("devnet", "status", "--json", cwd=directory).stdout)
+    assert status["running"] is True
+    assert status["submissions"] == submissions
+    assert status["problems"] == []
+    assert all(service["running"] for service in status["services"])
 
 
 def test_status_and_down_without_a_devnet(tmp_path: Path) -> None:
