@@ -167,21 +167,29 @@ class MemoryBook:
             return await self._rebuild(latest, seq)
 
     async def _rebuild(self, latest: Iterable[Written], seq: int) -> int:
-        self.agents = {}
+        """Build every agent's index off the event loop, then swap the whole book in at once."""
+        agents: dict[bytes, _Agent] = {}
+
+        def agent_for(stream_id: bytes) -> _Agent:
+            if stream_id not in agents:
+                agents[stream_id] = _Agent(self.index_factory(self.embedder.dimension))
+            return agents[stream_id]
+
         by_agent: dict[bytes, list[tuple[MemoryRecord, Provenance]]] = {}
         for written in latest:
             record = _parse(written)
             if isinstance(record, MemoryRecord):
                 by_agent.setdefault(written.stream_id, []).append((record, written.provenance))
             elif isinstance(record, Tombstone):
-                self._agent(written.stream_id).forgotten[record.id] = (record, written.provenance)
+                agent_for(written.stream_id).forgotten[record.id] = (record, written.provenance)
         live = 0
         for stream_id, memories in by_agent.items():
             vectors = await asyncio.to_thread(self.embed, [record.text for record, _ in memories])
-            agent = self._agent(stream_id)
-            agent.index.build([record.id for record, _ in memories], vectors)
+            agent = agent_for(stream_id)
+            await asyncio.to_thread(agent.index.build, [record.id for record, _ in memories], vectors)
             agent.live = {record.id: (record, provenance) for record, provenance in memories}
             live += len(memories)
+        self.agents = agents
         self._floor, self._applied = seq, {}
         async with self._changed:
             self._changed.notify_all()
