@@ -134,9 +134,10 @@ def put(
         data = _read(value_file)
     else:
         raise InvalidInput("give a VALUE or --value-file, not both")
+    stream_id, key_bytes = stream_id_for(stream), _key(key_text)
     network = _network(rpc, key, flow, devnet, node, indexer, kv)
     batch = Batcher(network, version=NEVER_CONFLICT if version is None else version)
-    batch.set(stream_id_for(stream), _key(key_text), data)
+    batch.set(stream_id, key_bytes, data)
     _execute(batch, network, wait, json_output, "written")
 
 
@@ -155,8 +156,9 @@ def delete(
     json_output: JsonFlag = False,
 ) -> None:
     """Delete KEY (0G writes an empty value; older versions stay readable with --version)."""
+    stream_id, key_bytes = stream_id_for(stream), _key(key_text)
     network = _network(rpc, key, flow, devnet, node, indexer, kv)
-    batch = Batcher(network).delete(stream_id_for(stream), _key(key_text))
+    batch = Batcher(network).delete(stream_id, key_bytes)
     _execute(batch, network, wait, json_output, "deleted")
 
 
@@ -242,8 +244,9 @@ def grant(
     json_output: JsonFlag = False,
 ) -> None:
     """Grant ACCOUNT a role on STREAM (admins grant anything; writers may grant writing)."""
+    stream_id = stream_id_for(stream)
     network = _network(rpc, key, flow, devnet, node, indexer, kv)
-    batch, stream_id = Batcher(network), stream_id_for(stream)
+    batch = Batcher(network)
     if role == "writer":
         batch.grant_writer(stream_id, account)
     elif role == "admin":
@@ -272,8 +275,9 @@ def revoke(
     json_output: JsonFlag = False,
 ) -> None:
     """Revoke ACCOUNT's writer or key-writer role on STREAM (admins only; admins can only renounce themselves)."""
+    stream_id = stream_id_for(stream)
     network = _network(rpc, key, flow, devnet, node, indexer, kv)
-    batch, stream_id = Batcher(network), stream_id_for(stream)
+    batch = Batcher(network)
     if role == "writer":
         batch.revoke_writer(stream_id, account)
     elif role == "key-writer":
@@ -299,8 +303,9 @@ def renounce(
     json_output: JsonFlag = False,
 ) -> None:
     """Give up one of your own roles on STREAM."""
+    stream_id = stream_id_for(stream)
     network = _network(rpc, key, flow, devnet, node, indexer, kv)
-    batch, stream_id = Batcher(network), stream_id_for(stream)
+    batch = Batcher(network)
     if role == "writer":
         batch.renounce_writer(stream_id)
     elif role == "admin":
@@ -328,8 +333,9 @@ def special(
     json_output: JsonFlag = False,
 ) -> None:
     """Make KEY special (only its key-writers and admins may write it) or, with --normal, normal (admins only)."""
+    stream_id = stream_id_for(stream)
     network = _network(rpc, key, flow, devnet, node, indexer, kv)
-    batch, stream_id = Batcher(network), stream_id_for(stream)
+    batch = Batcher(network)
     if normal:
         batch.set_normal_key(stream_id, _key(key_text))
     else:

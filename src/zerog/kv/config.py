@@ -19,25 +19,17 @@ memory_writer_key = ""                 # zerog: key the memory REST API writes w
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from zerog.errors import ConfigError
 from zerog.settings import describe_validation_error, parse_listen_address, read_toml
 from zerog.spec.types import parse_fixed_bytes
-from zerog.storage import LogSyncSettings
+from zerog.storage import LogFollowerFile, LogSyncSettings
 
 __all__ = ["KvConfig", "load_kv_config"]
 
 
-class _ConfigFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    blockchain_rpc_endpoint: str
-    log_contract_address: str
-    log_sync_start_block_number: int = Field(default=0, ge=0)
-    confirmation_block_count: int = Field(default=3, ge=0)
-    log_page_size: int = Field(default=999, gt=0)
-    log_poll_interval_secs: float = Field(default=1.0, gt=0)
+class _ConfigFile(LogFollowerFile):
     zgs_node_urls: list[str] = Field(default_factory=list)
     indexer_url: str = ""
     stream_ids: list[str] = Field(default_factory=list)

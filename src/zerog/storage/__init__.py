@@ -1,6 +1,6 @@
 """The storage node: log sync from the Flow contract, an LMDB flow store, 0G's zgs_* RPC, sharding, peer sync."""
 
-from zerog.storage.config import StorageConfig, load_storage_config
+from zerog.storage.config import LogFollowerFile, StorageConfig, load_storage_config
 from zerog.storage.fetch import FileLocation, SegmentFetcher, SourceNode
 from zerog.storage.log_sync import LogSync, LogSyncSettings, LogSyncTarget, SyncProgress
 from zerog.storage.node import StorageNode
@@ -15,6 +15,7 @@ __all__ = [
     "STREAM_TAG",
     "FileLocation",
     "FlowStore",
+    "LogFollowerFile",
     "LogSync",
     "LogSyncSettings",
     "LogSyncTarget",

@@ -25,10 +25,12 @@ from zerog.settings import describe_validation_error, parse_listen_address, read
 from zerog.spec import ShardConfig
 from zerog.storage.log_sync import LogSyncSettings
 
-__all__ = ["StorageConfig", "load_storage_config"]
+__all__ = ["LogFollowerFile", "StorageConfig", "load_storage_config"]
 
 
-class _ConfigFile(BaseModel):
+class LogFollowerFile(BaseModel):
+    """The config keys of anything that follows the Flow log (a storage node, a KV node), with 0G's names."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     blockchain_rpc_endpoint: str
@@ -37,6 +39,9 @@ class _ConfigFile(BaseModel):
     confirmation_block_count: int = Field(default=3, ge=0)
     log_page_size: int = Field(default=999, gt=0)
     log_poll_interval_secs: float = Field(default=1.0, gt=0)
+
+
+class _ConfigFile(LogFollowerFile):
     rpc_listen_address: str = "127.0.0.1:5678"
     rpc_listen_address_admin: str = "127.0.0.1:5679"
     db_dir: str = "db"
