@@ -66,6 +66,8 @@ class AnvilConfig:
     state_interval_s: int = 5
     block_time_s: float | None = None
     """Mine a block every this many seconds; None mines one block per transaction."""
+    mixed_mining: bool = False
+    """With `block_time_s`: also mine each transaction at once (blocks keep coming, txs never wait for one)."""
     accounts: int = 10
     balance_eth: int = 10_000
 
@@ -104,6 +106,8 @@ class AnvilProcess:
             args += ["--state", str(config.state_file), "--state-interval", str(config.state_interval_s)]
         if config.block_time_s is not None:
             args += ["--block-time", str(config.block_time_s)]
+            if config.mixed_mining:
+                args.append("--mixed-mining")
         log = (work_dir / "anvil.log").open("ab")
         try:
             process = subprocess.Popen(

@@ -19,11 +19,22 @@ BYTES_PER_HASH: Final = 32
 BYTES_PER_SEAL: Final = 4096
 SECTORS_PER_SEAL: Final = BYTES_PER_SEAL // BYTES_PER_SECTOR  # 16
 SEALS_PER_SEGMENT: Final = BYTES_PER_SEGMENT // BYTES_PER_SEAL  # 64
-BYTES_PER_SCRATCHPAD: Final = 16 * 1024
-SEALS_PER_PAD: Final = BYTES_PER_SCRATCHPAD // BYTES_PER_SEAL  # 4
+BYTES_PER_SCRATCHPAD: Final = 64 * 1024
+"""PoRA scratchpad: ZgsSpec.sol `BYTES_PER_PAD = 64 KB`, node `common/spec` `BYTES_PER_SCRATCHPAD = 64 * KB`."""
+SEALS_PER_PAD: Final = BYTES_PER_SCRATCHPAD // BYTES_PER_SEAL  # 16
+PADS_PER_SEGMENT: Final = BYTES_PER_SEGMENT // BYTES_PER_SCRATCHPAD  # 4 (ZgsSpec `PADS_PER_LOAD`)
+BYTES_PER_UNIT: Final = 32
+"""A seal is hashed and sealed as 32-byte words ("units")."""
+UNITS_PER_SEAL: Final = BYTES_PER_SEAL // BYTES_PER_UNIT  # 128
+BYTES_PER_BHASH: Final = 64
+"""One scratchpad cell: a 64-byte digest pair ("bhash" in ZgsSpec)."""
+BHASHES_PER_SEAL: Final = BYTES_PER_SEAL // BYTES_PER_BHASH  # 64
+BHASHES_PER_SCRATCHPAD: Final = BYTES_PER_SCRATCHPAD // BYTES_PER_BHASH  # 1024
 SECTORS_PER_PRICING_CHUNK: Final = 1 << 25
 BYTES_PER_PRICING_CHUNK: Final = BYTES_PER_SECTOR * SECTORS_PER_PRICING_CHUNK  # 8 GiB
 MAX_MINING_LENGTH_SECTORS: Final = 1 << 35  # 8 TiB per shard
+SECONDS_PER_MONTH: Final = 31 * 86400
+"""ZgsSpec.sol: a reward month is 31 days; `releaseSeconds = lifetimeMonth * SECONDS_PER_MONTH`."""
 
 # Submissions (Submission.sol)
 MAX_SUBMISSION_DEPTH: Final = 64

@@ -12,6 +12,13 @@ shard_position = "0/1"
 public_url = "http://127.0.0.1:5678"    # how peers and the indexer reach this node
 peers = ["http://127.0.0.1:5680"]        # static peers for sync
 indexer_url = ""                         # optional: discover peers through an indexer
+mine_contract_address = ""               # PoRA mining (0G's keys): mines when this and miner_key are set
+miner_key = ""                           # signs answers; pays their gas
+miner_id = ""                            # optional: registered on first start when empty (kept in the db)
+miner_beneficiary = ""                   # zerog: who the rewards go to (default: the miner_key's address)
+miner_cpu_percentage = 100               # share of one core the nonce search may use
+mine_iter_batch_size = 100               # nonces per batch between checks
+mine_context_query_seconds = 5           # how often to look for a new epoch
 ```
 """
 
@@ -23,9 +30,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from zerog.errors import ConfigError
 from zerog.settings import describe_validation_error, parse_listen_address, read_toml
 from zerog.spec import ShardConfig
+from zerog.spec.types import parse_fixed_bytes
 from zerog.storage.log_sync import LogSyncSettings
 
-__all__ = ["LogFollowerFile", "StorageConfig", "load_storage_config"]
+__all__ = ["LogFollowerFile", "MinerConfig", "StorageConfig", "load_storage_config"]
 
 
 class LogFollowerFile(BaseModel):
@@ -59,6 +67,14 @@ class _ConfigFile(LogFollowerFile):
     write_window_size: int = Field(default=4, gt=0)
     max_writings: int = Field(default=16, gt=0)
     max_request_body_size: int = Field(default=100 * 1024 * 1024, gt=0)
+    mine_contract_address: str = ""
+    reward_contract_address: str = ""
+    miner_key: str = ""
+    miner_id: str = ""
+    miner_beneficiary: str = ""
+    miner_cpu_percentage: int = Field(default=100, ge=1, le=100)
+    mine_iter_batch_size: int = Field(default=100, gt=0)
+    mine_context_query_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("rpc_listen_address", "rpc_listen_address_admin")
     @classmethod
@@ -71,6 +87,23 @@ class _ConfigFile(LogFollowerFile):
     def _shard(cls, value: str) -> str:
         ShardConfig.parse(value)
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class MinerConfig:
+    """PoRA mining settings; a node mines when `mine_address` and `key` are set."""
+
+    mine_address: str = ""
+    key: str = ""
+    miner_id: bytes | None = None
+    beneficiary: str = ""
+    cpu_percentage: int = 100
+    iter_batch: int = 100
+    context_query_s: float = 5.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.mine_address and self.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +134,7 @@ class StorageConfig:
     write_window_size: int = 4
     max_writings: int = 16
     max_request_bytes: int = 100 * 1024 * 1024
+    miner: MinerConfig = field(default_factory=MinerConfig)
 
     @property
     def log_sync(self) -> LogSyncSettings:
@@ -151,4 +185,13 @@ def load_storage_config(path: Path) -> StorageConfig:
         write_window_size=parsed.write_window_size,
         max_writings=parsed.max_writings,
         max_request_bytes=parsed.max_request_body_size,
+        miner=MinerConfig(
+            mine_address=parsed.mine_contract_address,
+            key=parsed.miner_key,
+            miner_id=parse_fixed_bytes(parsed.miner_id, 32, "miner_id") if parsed.miner_id else None,
+            beneficiary=parsed.miner_beneficiary,
+            cpu_percentage=parsed.miner_cpu_percentage,
+            iter_batch=parsed.mine_iter_batch_size,
+            context_query_s=parsed.mine_context_query_seconds,
+        ),
     )

@@ -93,6 +93,23 @@ class FlowIndex:
             raise InvalidInput(f"sector {sector} is outside the flow [0, {self._tree.length})")
         return self._placements[bisect_right(self._starts, sector) - 1]
 
+    def entry_segments(self, flow_segment: int, length: int) -> set[tuple[int, int]]:
+        """(tx seq, file segment) of every entry's data in flow segment `flow_segment` of the flow cut at `length`.
+
+        Nodes are aligned to their size, so the part of a node inside one flow segment is inside one file segment.
+        """
+        first = flow_segment * SECTORS_PER_SEGMENT
+        end = min(first + SECTORS_PER_SEGMENT, length, self._tree.length)
+        found: set[tuple[int, int]] = set()
+        index = bisect_right(self._starts, first) - 1
+        while index < len(self._placements) and self._placements[index].start < end:
+            placement = self._placements[index]
+            if placement.tx_seq is not None:
+                sector = max(placement.start, first)
+                found.add((placement.tx_seq, (placement.node_offset + sector - placement.start) // SECTORS_PER_SEGMENT))
+            index += 1
+        return found
+
     def subtree_root(self, start: int, height: int, length: int) -> bytes:
         """Root of the aligned range [start, start + 2^height) of the flow cut at `length` sectors."""
         if start >= length:

@@ -14,7 +14,12 @@ from typing import Any, TypeVar
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from zerog.codec.segment import SegmentWithProof, compute_segment_data_size, verify_segment
+from zerog.codec.segment import (
+    SegmentWithProof,
+    compute_data_segment_count,
+    compute_segment_data_size,
+    verify_segment,
+)
 from zerog.crypto.merkle import MerkleProof
 from zerog.errors import InvalidInput, InvalidProof
 from zerog.rpc import invalid_params
@@ -299,6 +304,19 @@ class StorageNode:
         if len(data) != compute_segment_data_size(tx.size, index):  # pragma: no cover - store invariant
             raise InvalidInput("stored segment has the wrong size")
         return SegmentWithProof(tx.data_root, data, index, proof, tx.size)
+
+    def holds_flow_segment(self, flow_segment: int, length: int) -> bool:
+        """Whether this node holds all the data of a flow segment (padding counts as held), as the flow was at
+        `length` sectors: its shard's, and every entry's part of it stored."""
+        if not self.config.shard.holds_segment(flow_segment):
+            return False
+        for seq, file_segment in self.flow_index.entry_segments(flow_segment, length):
+            tx = self.store.get_tx(seq)
+            if tx is None:
+                return False
+            if file_segment < compute_data_segment_count(tx.size) and not self.store.has_segment(seq, file_segment):
+                return False
+        return True
 
     def sector_proof(self, sector: int, flow_root: bytes | None) -> MerkleProof:
         """Proof of a flow sector against the current flow root, or an earlier one this node has seen."""
