@@ -56,6 +56,7 @@ format: install
 bench: install $(SDK_VENV)/.installed $(TS_SDK)/node_modules/.installed  ## Benchmarks, each against a baseline measured in the same run
 	$(BIN)/python bench/file_root.py
 	$(BIN)/python bench/transfer.py
+	$(BIN)/python bench/pora.py
 	$(BIN)/python bench/kv.py
 	$(BIN)/python bench/memory_recall.py
 
