@@ -107,12 +107,17 @@ def test_fee_goes_to_the_market_and_excess_is_refunded(local_chain: LocalChain, 
     submission = _submission(5000, 7, sender)
     price = local_chain.market.price_per_sector()
     fee = submission.compute_fee(price)
+    reward = local_chain.market.contract.functions.reward().call()
     market_before = w3.eth.get_balance(local_chain.market.address)
+    reward_before = w3.eth.get_balance(reward)
     sender_before = w3.eth.get_balance(sender.account.address)
     result = local_chain.flow.submit(sender, submission, value=fee * 3)
     flow_model.append_entry([(n.height, n.root) for n in submission.nodes])
     gas_cost = result.receipt.gas_used * w3.eth.get_transaction_receipt(result.receipt.tx_hash)["effectiveGasPrice"]
-    assert w3.eth.get_balance(local_chain.market.address) - market_before == fee
+    # The market passes each fee on to the reward pool the deployment wired it to.
+    assert w3.eth.get_balance(local_chain.market.address) == market_before
+    assert w3.eth.get_balance(reward) - reward_before == fee
+    assert local_chain.market.total_fees() >= fee
     assert sender_before - w3.eth.get_balance(sender.account.address) == fee + gas_cost
     assert w3.eth.get_balance(local_chain.flow.address) == 0
 

@@ -137,6 +137,17 @@ class FlowContract(_Binding):
         )
         return MineContext(epoch, start, bytes(root), length, bytes(block_digest), bytes(digest))
 
+    def epoch_range(self, index: int) -> tuple[int, int, bytes] | None:
+        """Entry `index` of the epoch range history: (start, end, context digest) of the flow positions appended in
+        one epoch; None past the last one."""
+        try:
+            start, end, digest = self.contract.functions.getEpochRangeHistory(index).call()
+        except ContractLogicError:
+            return None  # out of bounds
+        except (requests.exceptions.RequestException, OSError) as exc:
+            raise Unavailable(f"the chain RPC stopped answering: {exc}") from exc
+        return int(start), int(end), bytes(digest)
+
     def price_per_sector(self) -> int:
         """The market's current price, read through `market()` as 0G's SDKs do."""
         return MarketContract(self.w3, self.market_address()).price_per_sector()
