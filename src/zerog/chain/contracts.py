@@ -137,6 +137,10 @@ class FlowContract(_Binding):
         )
         return MineContext(epoch, start, bytes(root), length, bytes(block_digest), bytes(digest))
 
+    def make_context(self, sender: TxSender) -> Receipt:
+        """Close every epoch that has ended, on chain (records their epoch ranges, which sealing needs)."""
+        return sender.send(self.contract.functions.makeContext())
+
     def epoch_range(self, index: int) -> tuple[int, int, bytes] | None:
         """Entry `index` of the epoch range history: (start, end, context digest) of the flow positions appended in
         one epoch; None past the last one."""

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 import zerog
-from zerog.cli import devnet, file, indexer, kv, memory, storage, transfer
+from zerog.cli import devnet, file, indexer, kv, memory, mining, storage, transfer
 from zerog.cli.common import fail
 from zerog.errors import ZerogError
 from zerog.logs import configure_logging
@@ -22,6 +22,7 @@ app.add_typer(file.app, name="file")
 app.add_typer(indexer.app, name="indexer")
 app.add_typer(kv.app, name="kv")
 app.add_typer(memory.app, name="memory")
+app.add_typer(mining.app, name="mining")
 app.add_typer(storage.app, name="storage")
 app.command("upload")(transfer.upload)
 app.command("download")(transfer.download)

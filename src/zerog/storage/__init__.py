@@ -1,6 +1,6 @@
 """The storage node: log sync from the Flow contract, an LMDB flow store, 0G's zgs_* RPC, sharding, peer sync."""
 
-from zerog.storage.config import LogFollowerFile, StorageConfig, load_storage_config
+from zerog.storage.config import LogFollowerFile, MinerConfig, StorageConfig, load_storage_config
 from zerog.storage.fetch import FileLocation, SegmentFetcher, SourceNode
 from zerog.storage.log_sync import LogSync, LogSyncSettings, LogSyncTarget, SyncProgress
 from zerog.storage.node import StorageNode
@@ -19,6 +19,7 @@ __all__ = [
     "LogSync",
     "LogSyncSettings",
     "LogSyncTarget",
+    "MinerConfig",
     "SegmentFetcher",
     "ShardedNode",
     "SourceNode",

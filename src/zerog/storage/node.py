@@ -6,7 +6,7 @@ when the limits are reached.
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
@@ -59,6 +59,8 @@ class StorageNode:
         self._file_windows: dict[int, asyncio.Semaphore] = {}
         self._finalized_events: dict[int, asyncio.Event] = {}
         self.tx_synced = asyncio.Event()
+        self.revert_listeners: list[Callable[[int], Awaitable[None]]] = []
+        """Called with the flow's new length after a reorg cut it (the miner drops seals past it)."""
         self.flow_index = FlowIndex()
         for tx in store.iter_txs():
             self.flow_index.append(tx)
@@ -278,6 +280,8 @@ class StorageNode:
                 self.flow_index.append(tx)
         if seqs:
             log.warning("txs_reverted_by_reorg", tx_seqs=seqs)
+            for listener in self.revert_listeners:
+                await listener(self.flow_index.length)
 
     # --- download -------------------------------------------------------------------------------------------
 

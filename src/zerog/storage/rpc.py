@@ -16,10 +16,11 @@ from zerog.codec.segment import SegmentWithProof, encode_base64, parse_segment_j
 from zerog.errors import NotFound
 from zerog.rpc import JsonRpcServer, Param, invalid_params, parse_params
 from zerog.spec import bytes_to_root
+from zerog.storage.miner import Miner
 from zerog.storage.node import StorageNode
 from zerog.storage.types import TxRecord
 
-__all__ = ["MAX_SEGMENTS_PER_CALL", "register_admin_methods", "register_zgs_methods"]
+__all__ = ["MAX_SEGMENTS_PER_CALL", "register_admin_methods", "register_miner_methods", "register_zgs_methods"]
 
 MAX_SEGMENTS_PER_CALL = 1024
 
@@ -251,3 +252,28 @@ def register_admin_methods(
     add("admin_getPeers", get_peers)
     add("admin_getFileLocation", get_file_location, Param("tx_seq", _u64), Param("all_shards", _bool))
     add("admin_getMetrics", metrics)
+
+
+def register_miner_methods(server: JsonRpcServer, miner: "Miner | None") -> None:
+    """`miner_start`, `miner_stop` and `miner_getStatus` (admin, 127.0.0.1 only)."""
+
+    def require() -> "Miner":
+        if miner is None:
+            raise invalid_params("miner", "this node does not mine: set mine_contract_address and miner_key")
+        return miner
+
+    @server.method("miner_start")
+    async def start() -> bool:
+        require().start()
+        return True
+
+    @server.method("miner_stop")
+    async def stop() -> bool:
+        require().stop()
+        return True
+
+    @server.method("miner_getStatus")
+    async def status() -> Any:
+        if miner is None:
+            return {"state": "disabled"}
+        return {**miner.status_json(), "withdrawableWei": str(await miner.pending_payments())}

@@ -17,9 +17,10 @@ from zerog.codec.segment import segment_to_binary
 from zerog.rpc import JsonRpcError, JsonRpcServer, RpcMetrics
 from zerog.storage.config import StorageConfig
 from zerog.storage.log_sync import LogSync
+from zerog.storage.miner import Miner
 from zerog.storage.node import StorageNode
 from zerog.storage.node_client import MAX_SEGMENTS_PER_BATCH, SEGMENTS_PATH
-from zerog.storage.rpc import register_admin_methods, register_zgs_methods
+from zerog.storage.rpc import register_admin_methods, register_miner_methods, register_zgs_methods
 from zerog.storage.store import FlowStore
 from zerog.storage.sync import PeerSync
 
@@ -36,6 +37,7 @@ class StorageService:
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()
         self.node: StorageNode | None = None
+        self.miner: Miner | None = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -48,6 +50,9 @@ class StorageService:
         store = FlowStore(config.db_dir, map_size_bytes=config.db_max_size_bytes)
         registry = CollectorRegistry()
         node = self.node = StorageNode(config, store, chain_id, registry)
+        miner = self.miner = Miner(config, node, w3, registry) if config.miner.enabled else None
+        if miner is not None:
+            node.revert_listeners.append(miner.on_reverted)
         log_sync = LogSync(config.log_sync, node, w3)
         peer_sync = PeerSync(config, node)
         rpc_metrics = RpcMetrics(registry)
@@ -57,15 +62,20 @@ class StorageService:
         register_admin_methods(
             admin, node, shutdown=self.stop, sync=peer_sync, metrics=lambda: generate_latest(registry).decode()
         )
+        register_miner_methods(admin, miner)
         runners: list[web.AppRunner] = []
         try:
-            runners.append(await _serve(_public_app(public, node, registry), *config.listen))
+            runners.append(await _serve(_public_app(public, node, registry, miner), *config.listen))
             runners.append(await _serve(_rpc_app(admin), *config.admin_listen))
             async with asyncio.TaskGroup() as tasks:
                 synced, peers_ready = asyncio.Event(), asyncio.Event()
                 sync_task = tasks.create_task(log_sync.run(synced))
                 peer_task = tasks.create_task(peer_sync.run(peers_ready))
                 await synced.wait()
+                mining = asyncio.Event()
+                miner_task = tasks.create_task(miner.run(mining)) if miner is not None else None
+                if miner_task is not None:
+                    await _first(mining, miner_task)
                 self.ready.set()
                 log.info(
                     "storage_node_ready",
@@ -77,6 +87,9 @@ class StorageService:
                 await self._stop.wait()
                 sync_task.cancel()
                 peer_task.cancel()
+                if miner is not None and miner_task is not None:
+                    miner.stop()
+                    miner_task.cancel()
         finally:
             for runner in runners:
                 await runner.cleanup()
@@ -91,7 +104,9 @@ def _rpc_app(server: JsonRpcServer) -> web.Application:
     return app
 
 
-def _public_app(server: JsonRpcServer, node: StorageNode, registry: CollectorRegistry) -> web.Application:
+def _public_app(
+    server: JsonRpcServer, node: StorageNode, registry: CollectorRegistry, miner: Miner | None
+) -> web.Application:
     app = _rpc_app(server)
 
     async def metrics(_: web.Request) -> web.Response:
@@ -103,6 +118,7 @@ def _public_app(server: JsonRpcServer, node: StorageNode, registry: CollectorReg
             "shard": f"{node.config.shard.shard_id}/{node.config.shard.num_shard}",
             "pendingTxs": len(node.pending),
             "cacheBytes": node.cache.total_bytes,
+            "mining": miner.status_json() if miner is not None else None,
         }
         return web.json_response(body)
 
@@ -137,6 +153,15 @@ def _public_app(server: JsonRpcServer, node: StorageNode, registry: CollectorReg
     app.router.add_get("/status", status)
     app.router.add_get(SEGMENTS_PATH, segments)
     return app
+
+
+async def _first(ready: asyncio.Event, task: "asyncio.Task[None]") -> None:
+    """Wait until `ready` is set, or raise what ended `task` first (a miner that cannot register)."""
+    waiter = asyncio.create_task(ready.wait())
+    done, _ = await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+    if task in done and not ready.is_set():
+        waiter.cancel()
+        task.result()
 
 
 async def _serve(app: web.Application, host: str, port: int) -> web.AppRunner:

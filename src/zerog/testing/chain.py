@@ -25,6 +25,8 @@ class LocalChain:
     flow: FlowContract
     market: MarketContract
     deploy_config: DeployConfig
+    contracts: dict[str, str]
+    """Every deployed contract by name (Flow, FixedPriceMarket, ChunkLinearReward, PoraMine)."""
 
     def sender_for(self, index: int) -> TxSender:
         """A sender for dev account `index`."""
@@ -48,6 +50,7 @@ def start_local_chain(work_dir: Path, deploy: DeployConfig | None = None) -> Ite
             flow=FlowContract(w3, contracts["Flow"]),
             market=MarketContract(w3, contracts["FixedPriceMarket"]),
             deploy_config=config,
+            contracts=contracts,
         )
     finally:
         stop_process(anvil.pid)
