@@ -84,7 +84,7 @@ async def test_a_node_without_the_data_cannot_win(local_chain: LocalChain, tmp_p
         miner=miner_config(local_chain, MINER_ACCOUNT + 1, cpu_percentage=50),
     )
     async with running_node(config) as running:
-        tree, seq = submit(local_chain, random_bytes(600_000, seed=51))
+        _, seq = submit(local_chain, random_bytes(600_000, seed=51))
         await wait_synced(running.client(), seq)
         mine_blocks(local_chain, 25)
         async with JsonRpcClient(running.admin_url) as admin:
@@ -95,7 +95,9 @@ async def test_a_node_without_the_data_cannot_win(local_chain: LocalChain, tmp_p
             await wait_until(searched, 120, "a search")
             status = await admin.call("miner_getStatus")
         node, miner = running.service.node, running.service.miner
-        assert node is not None and miner is not None and miner.sealed is not None
+        assert node is not None
+        assert miner is not None
+        assert miner.sealed is not None
         length = node.flow_index.length
         data_segments = {s for s in range(length // 1024) if node.flow_index.entry_segments(s, length)}
         assert data_segments  # the file's segments: the node holds none of them
