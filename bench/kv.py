@@ -72,7 +72,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         devnet = Path(tmp) / "devnet"
-        info = devnet_up(devnet, port=find_free_port(), fresh=True, auto_sync=False)
+        info = devnet_up(devnet, port=find_free_port(), fresh=True, auto_sync=False, mining=False)
         try:
             kv_url = info.services["kv_nodes"][0]["url"]
             network = Network(

@@ -116,7 +116,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         devnet = work / "devnet"
-        network = devnet_up(devnet, port=find_free_port(), fresh=True, auto_sync=False)
+        network = devnet_up(devnet, port=find_free_port(), fresh=True, auto_sync=False, mining=False)
         try:
             info: dict[str, object] = {
                 "rpc_url": network.rpc_url,

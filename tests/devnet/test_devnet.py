@@ -22,7 +22,7 @@ def test_devnet_lifecycle_and_zero_flag_commands(tmp_path: Path) -> None:
         assert info.rpc_url == f"http://127.0.0.1:{port}"
         assert info.chain_id == 31337
         assert set(info.contracts) == {"Flow", "FixedPriceMarket", "ChunkLinearReward", "PoraMine"}
-        assert len(info.accounts) == 10
+        assert len(info.accounts) == 20
         assert info.accounts[0].private_key.startswith("0x")
         raw = json.loads(devnet_file.read_text())
         assert [n["shard"] for n in raw["storage_nodes"]] == ["0/1", "0/1", "0/2", "1/2"]

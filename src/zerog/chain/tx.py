@@ -67,10 +67,18 @@ def decode_revert(data: str | bytes, abi: list[dict[str, Any]]) -> str:
         if error["name"] == "Error":
             return str(values[0])
         args = ", ".join(
-            f"{arg['name'] or i}={value}" for i, (arg, value) in enumerate(zip(error["inputs"], values, strict=True))
+            f"{arg['name'] or i}={_show(value)}"
+            for i, (arg, value) in enumerate(zip(error["inputs"], values, strict=True))
         )
         return f"{error['name']}({args})"
     return f"reverted with unknown error data 0x{raw.hex()}"
+
+
+def _show(value: Any) -> str:
+    """An error argument as a person reads it: bytes as 0x-hex."""
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return str(value)
 
 
 def _abi_type(arg: dict[str, Any]) -> str:

@@ -22,24 +22,30 @@ def up(
     port: Annotated[int, typer.Option(help="Chain JSON-RPC port on 127.0.0.1")] = 8545,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard the saved chain and deploy anew")] = False,
     block_time: Annotated[
-        float | None, typer.Option("--block-time", help="Seconds per block (default: a block per transaction)")
+        float | None,
+        typer.Option("--block-time", help="Seconds per block (default: 1 s while mining, txs mined at once)"),
     ] = None,
+    no_mining: Annotated[
+        bool, typer.Option("--no-mining", help="Storage nodes do not mine (and blocks come only with transactions)")
+    ] = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Start the devnet (or resume the saved one) and write devnet.json."""
     directory = directory or default_devnet_dir()
     if not json_output:
         stdout.print(f"starting the devnet in {directory} ...")
-    info = devnet_up(directory, port=port, fresh=fresh, block_time_s=block_time)
+    info = devnet_up(directory, port=port, fresh=fresh, block_time_s=block_time, mining=not no_mining)
     if json_output:
         print_json(info.to_json())
         return
     stdout.print(f"chain      {info.rpc_url} (chain id {info.chain_id}, anvil, Prague)")
     for name, address in info.contracts.items():
         stdout.print(f"contract   {name:<17} {address}")
-    stdout.print(f"account 0  {info.accounts[0].address} (funded dev key; 10 accounts in devnet.json)")
+    stdout.print(f"account 0  {info.accounts[0].address} (funded dev key; 20 accounts in devnet.json)")
     for node in info.services.get("storage_nodes", []):
         stdout.print(f"storage    {node['url']} shard {node['shard']} (admin {node['admin_url']})")
+    if not no_mining and "PoraMine" in info.contracts:
+        stdout.print("mining     every storage node mines PoRA at 10% of a core; 'zerog mining status' shows it")
     for indexer in info.services.get("indexer", []):
         stdout.print(f"indexer    {indexer['url']} (JSON-RPC, GET /file?root=..., /file/info/ROOT)")
     for kv in info.services.get("kv_nodes", []):

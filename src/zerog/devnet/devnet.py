@@ -25,7 +25,13 @@ STATE_FILE_NAME = "anvil-state.json"
 SERVICE_MARKER = "zerog"
 SERVICE_KINDS = ("storage_nodes", "indexer", "kv_nodes")
 """The keys of devnet.json's `services` that list processes."""
+DEVNET_ACCOUNTS = 20
 MEMORY_WRITER_ACCOUNT = 9
+MINER_ACCOUNTS_FROM = 10
+"""Storage node i mines with dev account 10 + i."""
+MINER_CPU_PERCENTAGE = 10
+"""Of one core, per node: 4 nodes take 40% of one core of a 2-core laptop."""
+MINING_BLOCK_TIME_S = 1.0
 """The dev account the KV node's memory API writes with (account 0 is the CLI's default signer)."""
 
 
@@ -62,13 +68,14 @@ def devnet_up(
     deploy: DeployConfig | None = None,
     with_services: bool = True,
     auto_sync: bool = True,
+    mining: bool = True,
 ) -> NetworkInfo:
     """Start (or resume) the devnet in `directory` and return its description."""
     devnet_file = directory / DEVNET_FILE_NAME
     previous = _load_if_present(devnet_file)
     if previous is not None and is_running(_anvil_pid(previous)):
         if not fresh:
-            return _ensure_services(directory, previous, with_services, auto_sync)
+            return _ensure_services(directory, previous, with_services, auto_sync, mining)
         _stop_all(previous)
     if fresh and directory.exists():
         shutil.rmtree(directory)
@@ -76,7 +83,15 @@ def devnet_up(
     directory.mkdir(parents=True, exist_ok=True)
 
     anvil = AnvilProcess.start(
-        AnvilConfig(port=port, state_file=directory / STATE_FILE_NAME, block_time_s=block_time_s),
+        AnvilConfig(
+            port=port,
+            state_file=directory / STATE_FILE_NAME,
+            # Mining needs blocks to come (epochs and subtask windows are counted in blocks); transactions still
+            # mine at once.
+            block_time_s=block_time_s if block_time_s is not None or not mining else MINING_BLOCK_TIME_S,
+            mixed_mining=mining and block_time_s is None,
+            accounts=DEVNET_ACCOUNTS,
+        ),
         directory,
         detach=True,
     )
@@ -102,13 +117,15 @@ def devnet_up(
         if previous is not None:
             info.services = previous.services
         info.save(devnet_file)
-        return _ensure_services(directory, info, with_services, auto_sync)
+        return _ensure_services(directory, info, with_services, auto_sync, mining)
     except ZerogError:
         _stop_all(_load_if_present(devnet_file) or NetworkInfo(0, "", {}, extra={"anvil": {"pid": anvil.pid}}))
         raise
 
 
-def _ensure_services(directory: Path, info: NetworkInfo, with_services: bool, auto_sync: bool) -> NetworkInfo:
+def _ensure_services(
+    directory: Path, info: NetworkInfo, with_services: bool, auto_sync: bool, mining: bool
+) -> NetworkInfo:
     """Start every service that is not running (all of them on a new devnet), then save devnet.json."""
     if not with_services:
         return info
@@ -133,7 +150,8 @@ def _ensure_services(directory: Path, info: NetworkInfo, with_services: bool, au
             directory=directory / "storage" / f"node{index}",
             config=_storage_config(
                 info, port, admin, shard, [u for u in urls if u != urls[index]], indexer_url, auto_sync
-            ),
+            )
+            + (_miner_config(info, index) if mining else ""),
             url=urls[index],
         )
         pid = old_pid if running else start_service(spec)
@@ -216,6 +234,19 @@ def _storage_config(
         f"auto_sync_enabled = {'true' if auto_sync else 'false'}\n"
         "sync_interval_secs = 1.0\n"
         "sync_wait_secs = 2.0\n"
+    )
+
+
+def _miner_config(info: NetworkInfo, index: int) -> str:
+    """Node `index` mines with its own dev account (no nonce shared with anything else), lightly."""
+    if len(info.accounts) <= MINER_ACCOUNTS_FROM + index or "PoraMine" not in info.contracts:
+        return ""  # a devnet made before mining existed
+    account = info.accounts[MINER_ACCOUNTS_FROM + index]
+    return (
+        f'mine_contract_address = "{info.contract("PoraMine")}"\n'
+        f'miner_key = "{account.private_key}"\n'
+        f"miner_cpu_percentage = {MINER_CPU_PERCENTAGE}\n"
+        "mine_context_query_seconds = 2\n"
     )
 
 

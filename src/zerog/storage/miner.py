@@ -68,6 +68,8 @@ class MinerStats:
     """Nonces per second over the last search slice."""
     sealed_segments: int = 0
     hits: int = 0
+    stale: int = 0
+    """Hits found for an epoch that ended before they could be sent."""
     submitted: int = 0
     accepted: int = 0
     rejected: int = 0
@@ -86,6 +88,7 @@ class MinerStats:
             "hashRate": round(self.hash_rate, 1),
             "sealedSegments": self.sealed_segments,
             "hits": self.hits,
+            "stale": self.stale,
             "submitted": self.submitted,
             "accepted": self.accepted,
             "rejected": self.rejected,
@@ -353,6 +356,10 @@ class Miner:
         if stored is None:
             return
         sealed_bytes, digests = stored
+        now = await asyncio.to_thread(self.mine.worker_context, miner_id)
+        if now.context.digest != context.context.digest or not now.can_mine:
+            self.stats.stale += 1  # the epoch moved on while this nonce was searched: the answer would be refused
+            return
         seal = sealed_bytes[hit.seal_offset * BYTES_PER_SEAL : (hit.seal_offset + 1) * BYTES_PER_SEAL]
         try:
             proof = self.node.flow_index.sector_proof(
