@@ -16,7 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "1. A local network: anvil (Prague) with the Flow and market contracts, 4 storage nodes, an indexer, a KV node"
+say "1. A local network: anvil (Prague) with the storage, market, reward and PoRA contracts, 4 mining storage nodes, an indexer, a KV node"
 echo "storage nodes: two full copies, one for each half of the flow (shards 0/2 and 1/2); all on 127.0.0.1"
 run zerog devnet up --port "$PORT" --fresh
 
@@ -126,10 +126,24 @@ for line in sys.stdin:
     if 'tools' in result: print('tools/list ->', [t['name'] for t in result['tools']])
     if 'content' in result: print('tools/call recall ->', json.loads(result['content'][0]['text'])['results'][0]['text'])"
 
-say "11. The devnet knows its log and its services"
+say "11. Proof of Random Access: the storage nodes mine what they store, the PoraMine contract checks every answer"
+echo "each node seals its segments for its miner id, searches nonces (native Blake2b/keccak on SIMD lanes) at 10% of"
+echo "a core, proves the recalled 4 KiB against the epoch's flow root, and gets paid from the storage fees' reward pool"
+python3 - <<'PY'
+import json, subprocess, time
+deadline = time.time() + 120
+while time.time() < deadline:
+    status = json.loads(subprocess.run(["zerog", "mining", "status", "--json"], capture_output=True, text=True).stdout)
+    if sum(int(s.get("accepted", 0)) for s in status.values()) > 0:
+        break
+    time.sleep(2)
+PY
+run zerog mining status
+
+say "12. The devnet knows its log and its services"
 run zerog devnet status
 
-say "12. Stop it (chain state and node databases are kept for the next 'up')"
+say "13. Stop it (chain state and node databases are kept for the next 'up')"
 run zerog devnet down
 echo
 echo "Next: 'zerog devnet up' in any directory gives you your own devnet; 'zerog --help' lists every command."

@@ -104,3 +104,29 @@ async def test_a_node_without_the_data_cannot_win(local_chain: LocalChain, tmp_p
         assert not any(miner.sealed.has(s) for s in data_segments)
         if status["lastAnswer"] is not None:
             assert status["lastAnswer"]["recallPosition"] // 1024 not in data_segments
+
+
+async def test_a_damaged_copy_is_never_submitted(local_chain: LocalChain, tmp_path: Path) -> None:
+    """Bytes flipped on disk: the miner checks each hit against the flow root before paying gas for it."""
+    from zerog.testing.faults import corrupt_stored_segments
+
+    config = replace(node_config(local_chain, tmp_path / "db", auto_sync=False), miner=miner_config(local_chain, 7))
+    data = random_bytes(2_000_000, seed=52)
+    async with running_node(replace(config, miner=MinerConfig())) as node:  # not mining yet
+        tree, seq = submit(local_chain, data)
+        client = node.client()
+        await wait_synced(client, seq)
+        await client.upload_segments_by_tx_seq(segments(tree, data), seq)
+        await wait_finalized(client, seq)
+    assert corrupt_stored_segments(config.db_dir, seq) == len(segments(tree, data))
+    async with running_node(config) as node:
+        mine_blocks(local_chain, 25)
+        async with JsonRpcClient(node.admin_url) as admin:
+
+            async def caught() -> bool:
+                return int((await admin.call("miner_getStatus"))["damaged"]) >= 1
+
+            await wait_until(caught, 120, "a hit on the damaged data")
+            status = await admin.call("miner_getStatus")
+    assert status["damaged"] >= 1
+    assert "FlowRootMismatch" not in str(status["lastError"])

@@ -28,6 +28,7 @@ from web3 import Web3
 
 from zerog.chain import FlowContract, TxSender, load_account
 from zerog.chain.mining import PoraAnswer, PoraMineContract, RewardContract, WorkerContext
+from zerog.crypto.keccak import hash_leaves, hash_level, hash_pair
 from zerog.errors import ChainError, NotFound, TransactionReverted, Unavailable, ZerogError
 from zerog.mining import (
     PoraHit,
@@ -38,7 +39,7 @@ from zerog.mining import (
     compute_target_quality,
 )
 from zerog.mining import native as fast
-from zerog.spec import BYTES_PER_SEAL, SEALS_PER_SEGMENT, SECTORS_PER_SEAL, SECTORS_PER_SEGMENT
+from zerog.spec import BYTES_PER_SEAL, BYTES_PER_SECTOR, SEALS_PER_SEGMENT, SECTORS_PER_SEAL, SECTORS_PER_SEGMENT
 from zerog.storage.config import StorageConfig
 from zerog.storage.node import StorageNode
 from zerog.storage.sealed import SealedStore
@@ -69,6 +70,8 @@ class MinerStats:
     sealed_segments: int = 0
     hits: int = 0
     stale: int = 0
+    damaged: int = 0
+    """Hits on stored data that no longer matches the flow root (a damaged copy): never submitted."""
     """Hits found for an epoch that ended before they could be sent."""
     submitted: int = 0
     accepted: int = 0
@@ -89,6 +92,7 @@ class MinerStats:
             "sealedSegments": self.sealed_segments,
             "hits": self.hits,
             "stale": self.stale,
+            "damaged": self.damaged,
             "submitted": self.submitted,
             "accepted": self.accepted,
             "rejected": self.rejected,
@@ -342,8 +346,9 @@ class Miner:
         self.stats.nonces += searched
         self._nonces.inc(searched)
         elapsed = time.monotonic() - started
-        if elapsed > 0:
-            self.stats.hash_rate = searched / elapsed
+        if elapsed >= 0.2:  # a slice cut short by a hit says little about the rate
+            rate = searched / elapsed
+            self.stats.hash_rate = rate if self.stats.hash_rate == 0 else 0.7 * self.stats.hash_rate + 0.3 * rate
 
     # --- answering -------------------------------------------------------------------------------------------
 
@@ -371,6 +376,14 @@ class Miner:
         except (NotFound, ZerogError) as exc:
             self._error(f"no proof for sector {hit.recall_position}: {exc}")
             return
+        siblings = tuple(proof.lemma[1 + PROOF_SKIP_LEVELS : -1])
+        data = fast.unseal_chunk(seal, miner_id, digests[hit.seal_offset], hit.recall_position)
+        if _fold_seal_proof(data, hit.recall_position, siblings) != context.context.flow_root:
+            # The stored copy is damaged: the contract would refuse the answer. Stop mining that segment.
+            self.stats.damaged += 1
+            sealed.drop_from_one(segment)
+            self._error(f"stored data of flow segment {segment} does not match the flow root: damaged copy, not mined")
+            return
         answer = PoraAnswer(
             context_digest=context.context.digest,
             nonce=hit.nonce,
@@ -380,7 +393,7 @@ class Miner:
             seal_offset=hit.seal_offset,
             sealed_context_digest=digests[hit.seal_offset],
             sealed_data=seal,
-            merkle_proof=tuple(proof.lemma[1 + PROOF_SKIP_LEVELS : -1]),
+            merkle_proof=siblings,
         )
         self.stats.submitted += 1
         try:
@@ -432,3 +445,15 @@ def _write_atomic(path: Path, text: str) -> None:
     temporary = path.with_suffix(".tmp")
     temporary.write_text(text)
     temporary.replace(path)
+
+
+def _fold_seal_proof(data: bytes, recall_position: int, siblings: tuple[bytes, ...]) -> bytes:
+    """The flow root the contract computes: the seal's 16 sector hashes to its root, then up the proof."""
+    level = hash_leaves(data, BYTES_PER_SECTOR)
+    while len(level) > 32:
+        level = hash_level(level)
+    node, index = level, recall_position // SECTORS_PER_SEAL
+    for sibling in siblings:
+        node = hash_pair(node, sibling) if index & 1 == 0 else hash_pair(sibling, node)
+        index >>= 1
+    return node

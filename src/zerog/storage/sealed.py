@@ -88,6 +88,11 @@ class SealedStore:
                     dropped += 1
         return dropped
 
+    def drop_from_one(self, flow_segment: int) -> None:
+        """Forget one sealed segment (its stored data turned out damaged)."""
+        with self.env.begin(write=True) as txn:
+            txn.delete(_u64(flow_segment), db=self._sealed)
+
     def count(self) -> int:
         with self.env.begin() as txn:
             return int(txn.stat(self._sealed)["entries"])
