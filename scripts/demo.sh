@@ -139,6 +139,8 @@ while time.time() < deadline:
     time.sleep(2)
 PY
 run zerog mining status
+echo "(storage-3's stored copy was damaged in step 5: a hit on it fails the flow-root check the node runs before"
+echo " sending an answer, so it is dropped, never submitted: damaged data earns nothing)"
 
 say "12. The devnet knows its log and its services"
 run zerog devnet status
