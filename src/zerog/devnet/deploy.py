@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 
 from zerog.chain import FlowContract, MarketContract, TxSender, deploy_contract
+from zerog.chain.da import DAEntranceContract, DASignerRegistryContract
 from zerog.chain.mining import PoraMineContract, RewardContract
 
-__all__ = ["DeployConfig", "deploy_storage_contracts"]
+__all__ = ["DADeployConfig", "DeployConfig", "deploy_da_contracts", "deploy_storage_contracts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +98,50 @@ def deploy_storage_contracts(sender: TxSender, config: DeployConfig) -> dict[str
     FlowContract(sender.w3, flow).require_code()
     PoraMineContract(sender.w3, mine).require_code()
     return {"Flow": flow, "FixedPriceMarket": market, "ChunkLinearReward": reward, "PoraMine": mine}
+
+
+@dataclass(frozen=True, slots=True)
+class DADeployConfig:
+    """Parameters of the DA contracts (docs/specs/da.md §3-4). The defaults suit a devnet, not a public network."""
+
+    epoch_blocks: int = 20
+    """Blocks per DA epoch (0G: 5,760, about 8 hours). Signers must join each next epoch within this many blocks."""
+    tokens_per_vote_wei: int = 10**18
+    """Stake per ballot: a signer with 10 ETH-units of stake gets 10 of the epoch's ballots (0G: 10-30 tokens)."""
+    max_votes_per_signer: int = 64
+    max_quorums: int = 4
+    min_stake_wei: int = 10**18
+    blob_price_wei: int = 10**12
+    """Fee per ckzg blob (48-byte commitment) of a DA blob."""
+    threshold_bps: int = 7_500
+    """Rows of 128 a certificate's signers must own, in basis points: safe against an adversary with < 1/4."""
+    treasury: str | None = None
+    """Where `withdrawFees` sends the fees; None: the deployer."""
+
+
+def deploy_da_contracts(sender: TxSender, config: DADeployConfig) -> dict[str, str]:
+    """Deploy the DA signer registry and the DA entrance wired to it; return name -> address.
+
+    `sender` becomes the admin of both (DEFAULT_ADMIN_ROLE and PARAMS_ADMIN_ROLE).
+    """
+    admin = sender.address
+    params = (
+        config.epoch_blocks,
+        config.tokens_per_vote_wei,
+        config.max_votes_per_signer,
+        config.max_quorums,
+        config.min_stake_wei,
+    )
+    registry = deploy_contract(sender, "DASignerRegistry", admin, params)
+    entrance = deploy_contract(
+        sender,
+        "DAEntrance",
+        admin,
+        registry,
+        config.treasury or admin,
+        config.blob_price_wei,
+        config.threshold_bps,
+    )
+    DASignerRegistryContract(sender.w3, registry).require_code()
+    DAEntranceContract(sender.w3, entrance).require_code()
+    return {"DASignerRegistry": registry, "DAEntrance": entrance}
