@@ -32,6 +32,8 @@ flow_address = ""                       # the storage Flow, needed with storage_
 sign_timeout_secs = 30
 sign_retries = 3
 max_blob_bytes = 32505852
+encoder_workers = 2                     # processes running ckzg
+finalization_blocks = 2                 # CONFIRMED becomes FINALIZED this many blocks after the certificate
 ```
 """
 
@@ -93,6 +95,8 @@ class _DisperserFile(_Common):
     sign_timeout_secs: float = Field(default=30.0, gt=0)
     sign_retries: int = Field(default=3, ge=0)
     max_blob_bytes: int = Field(default=32_505_852, gt=0, le=32_505_852)
+    encoder_workers: int = Field(default=2, gt=0, le=64)
+    finalization_blocks: int = Field(default=2, ge=0)
 
     @field_validator("disperser_eth_key")
     @classmethod
@@ -137,6 +141,8 @@ class DisperserConfig:
     sign_timeout_s: float = 30.0
     sign_retries: int = 3
     max_blob_bytes: int = 32_505_852
+    encoder_workers: int = 2
+    finalization_blocks: int = 2
 
     @property
     def url(self) -> str:
@@ -191,4 +197,6 @@ def load_disperser_config(path: Path) -> DisperserConfig:
         sign_timeout_s=parsed.sign_timeout_secs,
         sign_retries=parsed.sign_retries,
         max_blob_bytes=parsed.max_blob_bytes,
+        encoder_workers=parsed.encoder_workers,
+        finalization_blocks=parsed.finalization_blocks,
     )

@@ -7,14 +7,16 @@
 | `meta` | `layout` | u64 |
 """
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import lmdb
 
 from zerog.errors import ConfigError
 
-__all__ = ["RowStore", "StoredRow"]
+__all__ = ["RequestStore", "RowStore", "StoredRow"]
 
 LAYOUT_VERSION = 1
 StoredRow = tuple[int, bytes, bytes]
@@ -92,3 +94,46 @@ class RowStore:
     def row_count(self) -> int:
         with self.env.begin() as txn:
             return int(txn.stat(self._rows)["entries"])
+
+
+class RequestStore:
+    """A disperser's requests in LMDB (`<db_dir>/requests.lmdb`): id → JSON record, and the data of requests still
+    being dispersed (id → bytes), so a restart resumes them instead of losing them."""
+
+    def __init__(self, directory: Path, *, map_size_bytes: int = 1 << 36) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.env = lmdb.open(str(directory / "requests.lmdb"), map_size=map_size_bytes, max_dbs=2)
+        except lmdb.Error as exc:
+            raise ConfigError(f"cannot open the request store in {directory}: {exc}") from exc
+        self._records = self.env.open_db(b"records")
+        self._pending = self.env.open_db(b"pending")
+
+    def close(self) -> None:
+        self.env.close()
+
+    def add(self, request_id: bytes, record: dict[str, Any], data: bytes) -> None:
+        with self.env.begin(write=True) as txn:
+            txn.put(request_id, json.dumps(record).encode(), db=self._records)
+            txn.put(request_id, data, db=self._pending)
+
+    def put(self, request_id: bytes, record: dict[str, Any], *, done: bool = False) -> None:
+        """Update a record; `done` also drops its pending data."""
+        with self.env.begin(write=True) as txn:
+            txn.put(request_id, json.dumps(record).encode(), db=self._records)
+            if done:
+                txn.delete(request_id, db=self._pending)
+
+    def get(self, request_id: bytes) -> dict[str, Any] | None:
+        with self.env.begin() as txn:
+            raw = txn.get(request_id, db=self._records)
+        return None if raw is None else dict(json.loads(bytes(raw)))
+
+    def data(self, request_id: bytes) -> bytes | None:
+        with self.env.begin() as txn:
+            raw = txn.get(request_id, db=self._pending)
+            return None if raw is None else bytes(raw)
+
+    def pending_ids(self) -> list[bytes]:
+        with self.env.begin() as txn:
+            return [bytes(key) for key in txn.cursor(db=self._pending).iternext(keys=True, values=False)]

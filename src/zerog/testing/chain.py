@@ -37,7 +37,7 @@ class LocalChain:
 def start_local_chain(work_dir: Path, deploy: DeployConfig | None = None) -> Iterator[LocalChain]:
     """Start anvil on a free 127.0.0.1 port in `work_dir`, deploy, yield, and always stop it."""
     config = deploy or DeployConfig()
-    anvil = AnvilProcess.start(AnvilConfig(port=find_free_port()), work_dir)
+    anvil = AnvilProcess.start(AnvilConfig(port=find_free_port(), accounts=20), work_dir)
     try:
         w3 = connect(anvil.rpc_url)
         sender = TxSender(w3, load_account(anvil.accounts[0][1]))
