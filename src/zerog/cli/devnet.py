@@ -50,6 +50,11 @@ def up(
         stdout.print(f"indexer    {indexer['url']} (JSON-RPC, GET /file?root=..., /file/info/ROOT)")
     for kv in info.services.get("kv_nodes", []):
         stdout.print(f"kv node    {kv['url']} (kv_* JSON-RPC, all streams; agent memory at /v1/memory)")
+    for signer in info.services.get("da_signers", []):
+        stake = int(signer.get("stake_wei", 0)) // 10**18
+        stdout.print(f"da signer  {signer['url']} (gRPC; {signer.get('address')}, stake {stake} ETH)")
+    for disperser in info.services.get("da_dispersers", []):
+        stdout.print(f"disperser  {disperser['url']} (gRPC, 0G's disperser API; 'zerog da put FILE')")
     stdout.print(f"wrote      {directory / DEVNET_FILE_NAME}")
 
 
@@ -71,7 +76,7 @@ def status(directory: DirOption = None, json_output: JsonFlag = False) -> None:
         for service in result.services:
             state = "running" if service["running"] else "STOPPED"
             shard = f" shard {service['shard']}" if service.get("shard") else ""
-            stdout.print(f"{service['name']:<10} {service['url']}{shard} {state}")
+            stdout.print(f"{service['name']:<12} {service['url']}{shard} {state}")
     if result.problems:
         raise fail("; ".join(result.problems))
 

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 import zerog
-from zerog.cli import devnet, file, indexer, kv, memory, mining, storage, transfer
+from zerog.cli import da, devnet, file, indexer, kv, memory, mining, storage, transfer
 from zerog.cli.common import fail
 from zerog.errors import ZerogError
 from zerog.logs import configure_logging
@@ -17,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="zerog: a decentralized AI operating system in the design of 0G.",
 )
+app.add_typer(da.app, name="da")
 app.add_typer(devnet.app, name="devnet")
 app.add_typer(file.app, name="file")
 app.add_typer(indexer.app, name="indexer")

@@ -29,6 +29,7 @@ db_dir = "db"
 storage_node_urls = []                  # also store each encoded blob in zerog storage (optional)
 indexer_url = ""
 flow_address = ""                       # the storage Flow, needed with storage_node_urls / indexer_url
+storage_eth_key = ""                    # pays for storage (default: disperser_eth_key; own key = in parallel)
 sign_timeout_secs = 30
 sign_retries = 3
 max_blob_bytes = 32505852
@@ -92,16 +93,18 @@ class _DisperserFile(_Common):
     storage_node_urls: list[str] = Field(default_factory=list)
     indexer_url: str = ""
     flow_address: str = ""
+    storage_eth_key: str = ""
     sign_timeout_secs: float = Field(default=30.0, gt=0)
     sign_retries: int = Field(default=3, ge=0)
     max_blob_bytes: int = Field(default=32_505_852, gt=0, le=32_505_852)
     encoder_workers: int = Field(default=2, gt=0, le=64)
     finalization_blocks: int = Field(default=2, ge=0)
 
-    @field_validator("disperser_eth_key")
+    @field_validator("disperser_eth_key", "storage_eth_key")
     @classmethod
     def _key(cls, value: str) -> str:
-        parse_fixed_bytes(value, 32, "a key")
+        if value:
+            parse_fixed_bytes(value, 32, "a key")
         return value
 
 
@@ -138,11 +141,16 @@ class DisperserConfig:
     storage_nodes: tuple[str, ...] = ()
     indexer_url: str = ""
     flow_address: str = ""
+    storage_eth_key: str = ""
     sign_timeout_s: float = 30.0
     sign_retries: int = 3
     max_blob_bytes: int = 32_505_852
     encoder_workers: int = 2
     finalization_blocks: int = 2
+
+    @property
+    def storage_key(self) -> str:
+        return self.storage_eth_key or self.eth_key
 
     @property
     def url(self) -> str:
@@ -194,6 +202,7 @@ def load_disperser_config(path: Path) -> DisperserConfig:
         storage_nodes=tuple(u.rstrip("/") for u in parsed.storage_node_urls),
         indexer_url=parsed.indexer_url.rstrip("/"),
         flow_address=parsed.flow_address,
+        storage_eth_key=parsed.storage_eth_key,
         sign_timeout_s=parsed.sign_timeout_secs,
         sign_retries=parsed.sign_retries,
         max_blob_bytes=parsed.max_blob_bytes,

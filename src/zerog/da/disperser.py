@@ -9,7 +9,8 @@ or ends FAILED / INSUFFICIENT_SIGNATURES with the reason in `BlobVerificationPro
    against the signer's registered key before it counts; signers that failed are asked again (`sign_retries`, with
    backoff) while the rows signed are below the contract's threshold;
 4. the signatures are aggregated with the signer bitmap and `submitVerifiedCommitRoots` checks the certificate;
-5. with storage nodes configured, the encoded blob is also uploaded to zerog storage (same root), so it outlives
+5. with storage nodes configured, the encoded blob is also uploaded to zerog storage (same root, while the
+   signatures are collected; CONFIRMED waits for it), so it outlives
    the signers' pruning window.
 
 Requests live in LMDB with their data until done, so a restart resumes them (a registered blob is not registered
@@ -17,6 +18,7 @@ twice). `RetrieveBlob` fetches rows from the signers and verifies everything (`z
 """
 
 import asyncio
+import contextlib
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -88,7 +90,9 @@ class DisperserService:
         self.registry: DASignerRegistryContract = await asyncio.to_thread(self.entrance.signer_registry)
         self.sender = TxSender(w3, self.account)
         self.store = store = RequestStore(config.db_dir)
-        self.pool = encoder_pool(config.encoder_workers)
+        self.pool = pool = encoder_pool(config.encoder_workers)
+        loop = asyncio.get_running_loop()  # start the workers (each loads the KZG setup) before taking blobs
+        await asyncio.gather(*(loop.run_in_executor(pool, _warm_up) for _ in range(config.encoder_workers)))
         server = grpc.aio.server(options=CHANNEL_OPTIONS)
         disperser_pb2_grpc.add_DisperserServicer_to_server(_Servicer(self), server)  # type: ignore[no-untyped-call]
         if server.add_insecure_port(config.url) == 0:
@@ -212,6 +216,22 @@ class DisperserService:
         timings["register_s"] = time.monotonic() - started - sum(timings.values())
         epoch, quorum_id = int(record["epoch"]), int(record["quorum_id"])
         log.info("da_blob_registered", request_id=request_id.decode(), epoch=epoch, quorum=quorum_id)
+        storage = asyncio.create_task(self._store_in_storage(blob))  # in parallel with the signing
+        try:
+            await self._certify(request_id, blob, epoch, quorum_id, started, timings, storage)
+        finally:
+            storage.cancel()
+
+    async def _certify(
+        self,
+        request_id: bytes,
+        blob: EncodedBlob,
+        epoch: int,
+        quorum_id: int,
+        started: float,
+        timings: dict[str, float],
+        storage: "asyncio.Task[dict[str, Any]]",
+    ) -> None:
         try:
             outcome = await self._collect_signatures(blob, epoch, quorum_id)
         except ZerogError as exc:
@@ -247,14 +267,6 @@ class DisperserService:
             return
         timings["certify_s"] = time.monotonic() - started - sum(timings.values())
         self._to_certificate.observe(time.monotonic() - started)
-        self._update(
-            request_id,
-            status="CONFIRMED",
-            tx_hash=receipt.tx_hash,
-            block_number=receipt.block_number,
-            certificate_gas=receipt.gas_used,
-            timings=timings,
-        )
         log.info(
             "da_blob_certified",
             request_id=request_id.decode(),
@@ -262,8 +274,17 @@ class DisperserService:
             rows_signed=rows_signed,
             seconds=round(time.monotonic() - started, 3),
         )
-        changes = await self._store_in_storage(blob)
-        self._finish(request_id, "CONFIRMED", **changes)
+        stored = await storage  # CONFIRMED means certified and, with storage configured, stored
+        timings["storage_wait_s"] = time.monotonic() - started - sum(timings.values())
+        self._finish(
+            request_id,
+            "CONFIRMED",
+            tx_hash=receipt.tx_hash,
+            block_number=receipt.block_number,
+            certificate_gas=receipt.gas_used,
+            timings=timings,
+            **stored,
+        )
 
     async def _collect_signatures(
         self, blob: EncodedBlob, epoch: int, quorum_id: int
@@ -359,12 +380,14 @@ class DisperserService:
         config = self.config
         if not config.storage_nodes and not config.indexer_url:
             return {}
+        # With its own key the storage upload runs beside the certificate; with the disperser's, it takes turns.
+        shared_key = config.storage_key == config.eth_key
         try:
-            async with self._chain_lock:
+            async with self._chain_lock if shared_key else contextlib.nullcontext():
                 stored = await upload_file(
                     encoded_bytes(blob),
                     rpc_url=config.rpc_url,
-                    private_key=config.eth_key,
+                    private_key=config.storage_key,
                     flow_address=config.flow_address,
                     nodes=config.storage_nodes,
                     indexer=config.indexer_url or None,
@@ -400,6 +423,10 @@ class DisperserService:
         app.router.add_get("/metrics", metrics)
         app.router.add_get("/status", status)
         return app
+
+
+def _warm_up() -> None:
+    """Runs in an encoder worker once its initializer loaded the setup."""
 
 
 def blob_status_reply(record: dict[str, Any]) -> disperser_pb2.BlobStatusReply:

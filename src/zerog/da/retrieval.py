@@ -168,7 +168,7 @@ class BlobLocator:
         for owner, (rows, failure) in zip(wanted, results, strict=True):
             if failure is not None:
                 report.failures[owner] = failure
-                log.warning("da_signer_rows_rejected", signer=owner, blob=str(self.blob), reason=failure)
+                log.info("da_signer_rows_rejected", signer=owner, blob=str(self.blob), reason=failure)
             for row in rows:
                 report.rows[row.index] = row
         return report

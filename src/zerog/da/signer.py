@@ -23,7 +23,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from zerog.chain import TxSender, connect, load_account
 from zerog.chain.da import DAEntranceContract, DASignerRegistryContract
-from zerog.crypto import bls, keccak256
+from zerog.crypto import bls, keccak256, kzg
 from zerog.da.clients import CHANNEL_OPTIONS, row_from_message, row_to_message
 from zerog.da.config import SignerConfig
 from zerog.da.encoding import BYTES_PER_COMMITMENT, MAX_BLOBS, EncodedRow, verify_rows
@@ -56,6 +56,7 @@ class SignerService:
         self.address = str(self.account.address)
         self.store: RowStore | None = None
         self.epoch = 0
+        self._joined = -1
         self._ongoing = 0
         self._per_peer: dict[str, int] = defaultdict(int)
         self._quorums: dict[tuple[int, int], list[str]] = {}
@@ -85,6 +86,7 @@ class SignerService:
         self.registry: DASignerRegistryContract = await asyncio.to_thread(self.entrance.signer_registry)
         self.sender = TxSender(w3, self.account)
         self.store = RowStore(config.db_dir)
+        await asyncio.to_thread(kzg.load_trusted_setup)  # about 2 s: before serving, not in the first request
         server = grpc.aio.server(options=CHANNEL_OPTIONS)
         signer_pb2_grpc.add_SignerServicer_to_server(_Servicer(self), server)  # type: ignore[no-untyped-call]
         address = f"{config.listen[0]}:{config.listen[1]}"
@@ -135,11 +137,15 @@ class SignerService:
         """Sign up for the epoch after the current one, once (the signature is the ballot seed)."""
         self.epoch = await asyncio.to_thread(self.registry.due_epoch)
         target = self.epoch + 1
+        if target == self._joined:
+            return  # one view call per poll once joined
         if await asyncio.to_thread(self.registry.registered_epoch, self.address, target):
+            self._joined = target
             return
         signature = bls.sign(self.sk, epoch_message(self.chain_id, self.address, target))
         try:
             await asyncio.to_thread(self.registry.register_next_epoch, self.sender, bls.g2_to_eip2537(signature))
+            self._joined = target
             log.info("da_epoch_joined", epoch=target)
         except ZerogError as exc:
             log.warning("da_epoch_join_failed", epoch=target, error=str(exc))

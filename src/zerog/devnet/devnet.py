@@ -1,9 +1,9 @@
 """The local devnet: one anvil chain with zerog's contracts and zerog's services, described by `devnet.json`.
 
 `up` starts anvil detached (it survives the command) with a state file, deploys (or finds) the contracts, then
-starts 4 storage nodes (two full, one per half of the flow), an indexer and a KV node holding every stream (with
-the agent memory API); `down` stops them all and keeps every
-state (chain, node databases) for the next `up`; `--fresh` starts over.
+starts 4 storage nodes (two full, one per half of the flow), an indexer, a KV node holding every stream (with
+the agent memory API), 4 DA signers with different stakes and a DA disperser (`zerog.devnet.da`); `down` stops
+them all and keeps every state (chain, node databases) for the next `up`; `--fresh` starts over.
 """
 
 import shutil
@@ -15,7 +15,8 @@ from zerog.chain import DEVNET_FILE_NAME, Account, NetworkInfo, TxSender, connec
 from zerog.chain.contracts import FlowContract
 from zerog.codec.address import bytes_to_address, to_checksum_address
 from zerog.devnet.anvil import AnvilConfig, AnvilProcess, is_running, stop_process, stop_processes
-from zerog.devnet.deploy import DeployConfig, deploy_storage_contracts
+from zerog.devnet.da import ensure_da
+from zerog.devnet.deploy import DADeployConfig, DeployConfig, deploy_da_contracts, deploy_storage_contracts
 from zerog.devnet.services import DEVNET_SHARDS, ServiceSpec, pick_port, start_service, wait_ready
 from zerog.errors import NotFound, ZerogError
 
@@ -23,7 +24,7 @@ __all__ = ["DevnetStatus", "devnet_down", "devnet_status", "devnet_up"]
 
 STATE_FILE_NAME = "anvil-state.json"
 SERVICE_MARKER = "zerog"
-SERVICE_KINDS = ("storage_nodes", "indexer", "kv_nodes")
+SERVICE_KINDS = ("storage_nodes", "indexer", "kv_nodes", "da_signers", "da_dispersers")
 """The keys of devnet.json's `services` that list processes."""
 DEVNET_ACCOUNTS = 20
 MEMORY_WRITER_ACCOUNT = 9
@@ -106,6 +107,9 @@ def devnet_up(
             previous = None  # a new chain: node databases of the old one do not apply
             shutil.rmtree(directory / "storage", ignore_errors=True)
             shutil.rmtree(directory / "kv", ignore_errors=True)
+            shutil.rmtree(directory / "da", ignore_errors=True)
+        if "DAEntrance" not in contracts:  # a new chain, or a devnet made before DA existed
+            contracts = {**contracts, **deploy_da_contracts(deployer, DADeployConfig())}
         info = NetworkInfo(
             chain_id=w3.eth.chain_id,
             rpc_url=anvil.rpc_url,
@@ -183,6 +187,8 @@ def _ensure_services(
     info.services["kv_nodes"] = [
         _ensure_single(info, "kv_nodes", "kv-0", directory / "kv", kv_port, _kv_config(info, kv_port, urls))
     ]
+    info.save(directory / DEVNET_FILE_NAME)
+    ensure_da(directory, info, urls)
     info.save(directory / DEVNET_FILE_NAME)
     return info
 

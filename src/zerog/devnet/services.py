@@ -28,7 +28,7 @@ class ServiceSpec:
     """One service process of the devnet."""
 
     kind: str
-    """"storage", "indexer" or "kv": the `zerog` command group that runs it."""
+    """"storage", "indexer", "kv", "da signer" or "da disperser": the `zerog` command (group) that runs it."""
     name: str
     directory: Path
     config: str
@@ -42,7 +42,7 @@ class ServiceSpec:
 
     @property
     def log_path(self) -> Path:
-        return self.directory / f"{self.kind}.log"
+        return self.directory / f"{self.kind.replace(' ', '-')}.log"
 
 
 def pick_port(previous: int | None) -> int:
@@ -59,7 +59,7 @@ def start_service(spec: ServiceSpec) -> int:
     log = spec.log_path.open("ab")
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "zerog", spec.kind, "run", "--config", str(spec.config_path)],
+            [sys.executable, "-m", "zerog", *spec.kind.split(), "run", "--config", str(spec.config_path)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
