@@ -50,6 +50,9 @@ __all__ = [
 
 ROWS_PER_QUORUM = 128
 BYTES_PER_COMMITMENT = 48
+EPOCH_GAS_ALLOWANCE = 3_000_000
+"""Gas added to calls that make the due epoch when it has begun (`sync`, `submitOriginalData`): estimated one block
+too early they do not include it (a draw of 4 quorums over 256 ballots takes about 1.2M). Unused gas is not paid."""
 _U256 = (1 << 256) - 1
 
 
@@ -366,7 +369,7 @@ class DASignerRegistryContract(_DABinding):
 
     def make_epoch(self, sender: TxSender) -> Receipt:
         """Make the due epoch if it is not made yet (anyone may)."""
-        return sender.send(self.contract.functions.makeEpoch())
+        return sender.send(self.contract.functions.makeEpoch(), extra_gas=EPOCH_GAS_ALLOWANCE)
 
     # --- admin (PARAMS_ADMIN_ROLE) ---
 
@@ -509,7 +512,11 @@ class DAEntranceContract(_DABinding):
         if not commitments or len(commitments) % BYTES_PER_COMMITMENT:
             raise InvalidInput(f"commitments are a positive multiple of {BYTES_PER_COMMITMENT} bytes")
         fee = self.fee(commitments) if value is None else value
-        receipt = sender.send(self.contract.functions.submitOriginalData(root, bytes(commitments)), value=fee)
+        receipt = sender.send(
+            self.contract.functions.submitOriginalData(root, bytes(commitments)),
+            value=fee,
+            extra_gas=EPOCH_GAS_ALLOWANCE,
+        )
         uploads = self.parse_data_uploads(receipt.logs)
         if len(uploads) != 1:
             raise ChainError("submitOriginalData emitted no DataUpload event")
@@ -528,7 +535,7 @@ class DAEntranceContract(_DABinding):
 
     def sync(self, sender: TxSender) -> Receipt:
         """Make the due epoch if needed."""
-        return sender.send(self.contract.functions.sync())
+        return sender.send(self.contract.functions.sync(), extra_gas=EPOCH_GAS_ALLOWANCE)
 
     def withdraw_fees(self, sender: TxSender) -> Receipt:
         return sender.send(self.contract.functions.withdrawFees())

@@ -104,8 +104,18 @@ class TxSender:
     def address(self) -> str:
         return str(self.account.address)
 
-    def send(self, call: ContractFunction | ContractConstructor, *, value: int = 0, gas: int | None = None) -> Receipt:
-        """Send `call` as a transaction and wait until it is mined; raise with the decoded reason on failure."""
+    def send(
+        self,
+        call: ContractFunction | ContractConstructor,
+        *,
+        value: int = 0,
+        gas: int | None = None,
+        extra_gas: int = 0,
+    ) -> Receipt:
+        """Send `call` as a transaction and wait until it is mined; raise with the decoded reason on failure.
+
+        `extra_gas` is added to the estimate, for work the tx may have to do if the chain moves on before it is
+        mined (a DA call that makes the next epoch once its first block has passed)."""
         abi = [dict(item) for item in (call.contract_abi if isinstance(call, ContractFunction) else call.abi)]
         params: dict[str, Any] = {
             "from": self.address,
@@ -120,7 +130,7 @@ class TxSender:
             estimate = self._rpc(
                 lambda: call.estimate_gas(cast(TxParams, {"from": self.address, "value": value}), "pending"), abi
             )  # reverts surface here
-            gas = int(estimate) * 5 // 4 + GAS_HEADROOM
+            gas = int(estimate) * 5 // 4 + GAS_HEADROOM + extra_gas
         params["gas"] = gas
         tx = self._rpc(lambda: call.build_transaction(cast(TxParams, params)), abi)
         signed = self.account.sign_transaction(tx)
@@ -141,6 +151,8 @@ class TxSender:
         )
 
     def _replay_reason(self, tx: dict[str, Any], receipt: Any) -> str:
+        if int(receipt["gasUsed"]) >= int(tx["gas"]):
+            return f"out of gas (limit {int(tx['gas'])}: the chain moved on between the estimate and the block)"
         try:
             replay = cast(TxParams, {k: tx[k] for k in ("from", "to", "data", "value") if k in tx})
             self.w3.eth.call(replay, receipt["blockNumber"] - 1)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from zerog.chain import DAEntranceContract, NetworkInfo, TxSender, connect, load_account
+from zerog.chain import DEVNET_FILE_NAME, DAEntranceContract, NetworkInfo, TxSender, connect, load_account
 from zerog.crypto import keccak256
 from zerog.devnet.anvil import is_running
 from zerog.devnet.services import ServiceSpec, pick_port, start_service, wait_ready
@@ -83,9 +83,10 @@ def ensure_da(directory: Path, info: NetworkInfo, storage_urls: list[str]) -> No
                 stake_wei=str(stake),
             )
         )
+    info.services["da_signers"] = signers
+    info.save(directory / DEVNET_FILE_NAME)  # so that `down` finds them even if this `up` is interrupted
     for spec, pid in started:
         wait_ready(spec, pid)
-    info.services["da_signers"] = signers
     old = next((e for e in info.services.get("da_dispersers", []) if isinstance(e, dict)), {})
     grpc_port, http_port, running, pid = _entry_ports(old)
     spec = ServiceSpec(
@@ -97,6 +98,8 @@ def ensure_da(directory: Path, info: NetworkInfo, storage_urls: list[str]) -> No
     )
     if not running:
         pid = start_service(spec)
+        info.services["da_dispersers"] = [_entry(spec, grpc_port, http_port, pid)]
+        info.save(directory / DEVNET_FILE_NAME)
         wait_ready(spec, pid)
     info.services["da_dispersers"] = [_entry(spec, grpc_port, http_port, pid)]
     make_live_epoch(info, [s["address"] for s in signers])

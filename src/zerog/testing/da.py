@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,8 @@ from zerog.testing.service import running_service
 
 __all__ = [
     "DANetwork",
+    "SignerFactory",
+    "default_signer",
     "deploy_da",
     "disperser_config",
     "mine_to_live_epoch",
@@ -29,6 +31,14 @@ ETHER = 10**18
 DEFAULT_STAKES = (10 * ETHER, 20 * ETHER, 30 * ETHER, 40 * ETHER)
 SIGNER_ACCOUNTS = (14, 15, 16, 17)
 DISPERSER_ACCOUNT = 18
+
+SignerFactory = Callable[[int, SignerConfig], SignerService]
+"""Builds signer `i` of a network from its config; fault tests pass subclasses of `SignerService` this way."""
+
+
+def default_signer(_index: int, config: SignerConfig) -> SignerService:
+    """An honest signer."""
+    return SignerService(config)
 
 
 def deploy_da(
@@ -122,10 +132,12 @@ async def running_signers(
     entrance: DAEntranceContract,
     work_dir: Path,
     stakes: Sequence[int] = DEFAULT_STAKES,
+    *,
+    signer_factory: SignerFactory = default_signer,
     **overrides: Any,
 ) -> AsyncIterator[tuple[list[SignerService], list["asyncio.Task[None]"]]]:
     signers = [
-        SignerService(signer_config(chain, entrance.address, work_dir / f"signer{i}", account, stake, **overrides))
+        signer_factory(i, signer_config(chain, entrance.address, work_dir / f"signer{i}", account, stake, **overrides))
         for i, (account, stake) in enumerate(zip(SIGNER_ACCOUNTS, stakes, strict=False))
     ]
     async with contextlib.AsyncExitStack() as stack:
@@ -144,10 +156,15 @@ async def running_da_network(
     stakes: Sequence[int] = DEFAULT_STAKES,
     signer_overrides: dict[str, Any] | None = None,
     disperser_overrides: dict[str, Any] | None = None,
+    signer_factory: SignerFactory = default_signer,
 ) -> AsyncIterator[DANetwork]:
-    """Deploy the DA contracts, start signers and a disperser, and mine to an epoch with quorums."""
+    """Deploy the DA contracts, start signers (built by `signer_factory`) and a disperser, and mine to an epoch with
+    quorums."""
     entrance, registry = await asyncio.to_thread(deploy_da, chain, deploy)
-    async with running_signers(chain, entrance, work_dir, stakes, **(signer_overrides or {})) as (signers, tasks):
+    running = running_signers(
+        chain, entrance, work_dir, stakes, signer_factory=signer_factory, **(signer_overrides or {})
+    )
+    async with running as (signers, tasks):
         target = await asyncio.to_thread(registry.due_epoch) + 1
         await wait_joined(registry, signers, target)
         epoch = await asyncio.to_thread(mine_to_live_epoch, chain, registry, entrance)
