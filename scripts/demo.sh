@@ -16,7 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "1. A local network: anvil (Prague) with the storage, market, reward and PoRA contracts, 4 mining storage nodes, an indexer, a KV node"
+say "1. A local network: anvil (Prague) with the storage, market, reward, PoRA and DA contracts, 4 mining storage nodes, an indexer, a KV node, 4 DA signers and a disperser"
 echo "storage nodes: two full copies, one for each half of the flow (shards 0/2 and 1/2); all on 127.0.0.1"
 run zerog devnet up --port "$PORT" --fresh
 
@@ -142,10 +142,52 @@ run zerog mining status
 echo "(storage-3's stored copy was damaged in step 5: a hit on it fails the flow-root check the node runs before"
 echo " sending an answer, so it is dropped, never submitted: damaged data earns nothing)"
 
-say "12. The devnet knows its log and its services"
+say "12. Data availability: a blob under KZG commitments, certified on chain by a stake-drawn quorum of BLS signers"
+echo "4 DA signers (stakes 10/20/30/40 ETH) joined this epoch with BLS-as-VRF ballots; each owns quorum rows in"
+echo "proportion. The disperser extends the blob with KZG cells (rate 1/2, 128 rows), sends each signer its rows, and"
+echo "the DAEntrance contract checks the aggregate BLS signature (EIP-2537) and that signers own >= 75% of the rows"
+python3 -c "import random; random.seed(12); open('$WORK/training-shard.bin','wb').write(random.randbytes(1024*1024))"
+printf '\033[2m$ zerog da put %s --json\033[0m\n' "$WORK/training-shard.bin"
+zerog da put "$WORK/training-shard.bin" --json | tee "$WORK/blob.json"
+BLOB_ID="$(python3 -c "import json; print(json.load(open('$WORK/blob.json'))['blobId'])")"
+echo "the certificate on chain (anyone can check it with the contract's commitmentExists):"
+run zerog da status "$BLOB_ID"
+echo "a light client samples random whole rows and checks each cell's KZG proof against the on-chain commitments"
+echo "(0G has no light-client sampling): if the blob were unrecoverable, each sample would fail with probability > 1/2"
+run zerog da sample "$BLOB_ID" --samples 20 --seed-from-certificate
+VICTIM="$(python3 - "$BLOB_ID" <<'PY'
+import json, os, sys
+from collections import Counter
+from zerog.chain import connect
+from zerog.chain.da import DAEntranceContract
+from zerog.da.retrieval import BlobRef
+info = json.load(open(os.path.join(os.environ["ZEROG_DEVNET_DIR"], "devnet.json")))
+blob = BlobRef.parse(sys.argv[1])
+registry = DAEntranceContract(connect(info["rpc_url"]), info["contracts"]["DAEntrance"]).signer_registry()
+owners = [o.lower() for o in registry.get_quorum(blob.epoch, blob.quorum_id)]
+rows = Counter(owners)
+# the signer holding the most of the data rows 0..63 whose loss still leaves 64 rows: recovery must decode
+systematic = Counter(owners[:64])
+victim = max((a for a in rows if 128 - rows[a] >= 64), key=lambda a: systematic[a])
+signer = next(s for s in info["da_signers"] if s["address"].lower() == victim)
+print(signer["pid"], signer["name"], rows[victim], systematic[victim])
+PY
+)"
+read -r VICTIM_PID VICTIM_NAME VICTIM_ROWS VICTIM_DATA_ROWS <<< "$VICTIM"
+echo "kill $VICTIM_NAME: it owns $VICTIM_ROWS of the 128 rows, $VICTIM_DATA_ROWS of them among the data rows 0..63"
+run kill "$VICTIM_PID"
+while kill -0 "$VICTIM_PID" 2>/dev/null; do sleep 0.1; done
+echo "any 64 verified rows rebuild the blob; its data root is recomputed and must match the certified one"
+run zerog da get "$BLOB_ID" -o "$WORK/shard.back"
+cmp "$WORK/training-shard.bin" "$WORK/shard.back" && echo "byte-identical, with $VICTIM_NAME down"
+echo "sampling now finds the missing rows and says so:"
+run zerog da sample "$BLOB_ID" --samples 12 || true
+zerog devnet up --port "$PORT" > /dev/null && echo "('zerog devnet up' restarted $VICTIM_NAME)"
+
+say "13. The devnet knows its log and its services"
 run zerog devnet status
 
-say "13. Stop it (chain state and node databases are kept for the next 'up')"
+say "14. Stop it (chain state and node databases are kept for the next 'up')"
 run zerog devnet down
 echo
 echo "Next: 'zerog devnet up' in any directory gives you your own devnet; 'zerog --help' lists every command."
