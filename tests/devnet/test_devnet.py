@@ -13,6 +13,7 @@ from zerog.devnet import find_free_port
 pytestmark = [pytest.mark.chain, pytest.mark.slow]
 
 
+@pytest.mark.timeout(900)  # three full starts of every service; about 3 minutes on an idle 2-core machine
 def test_devnet_lifecycle_and_zero_flag_commands(tmp_path: Path) -> None:
     port = str(find_free_port())
     try:

@@ -25,6 +25,7 @@ from zerog.cli.common import (
     stderr,
     stdout,
 )
+from zerog.crypto import kzg
 from zerog.da.clients import DisperserClient
 from zerog.da.config import load_disperser_config, load_signer_config
 from zerog.da.disperser import STATUS_NAMES, DisperserService
@@ -245,6 +246,7 @@ def get(
     blob = BlobRef.parse(blob_id)
     contract = _entrance(rpc, entrance, devnet)
     started = time.monotonic()
+    kzg.load_trusted_setup(0)  # a verifier: no prover tables
     with stderr.status("fetching and verifying rows") if stderr.is_terminal else contextlib.nullcontext():
         data, report = asyncio.run(retrieve_blob(contract, blob))
     temporary = output.with_name(output.name + ".part")
@@ -283,6 +285,7 @@ def sample(
     """Light client: fetch random rows, verify them against the on-chain commitments, report the confidence."""
     blob = BlobRef.parse(blob_id)
     contract = _entrance(rpc, entrance, devnet)
+    kzg.load_trusted_setup(0)  # a verifier: no prover tables
     report = asyncio.run(sample_blob(contract, blob, samples, seed_from_certificate=from_certificate))
     result = {
         "blobId": str(blob),

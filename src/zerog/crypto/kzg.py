@@ -69,8 +69,11 @@ def trusted_setup_path() -> Path:
     return package / "typed_transactions" / "blob_transactions" / "kzg_trusted_setup.txt"
 
 
-def load_trusted_setup() -> Any:
-    """The process-wide ckzg settings, loaded on the first call (thread-safe) and checked against its sha256."""
+def load_trusted_setup(precompute: int = SETUP_PRECOMPUTE) -> Any:
+    """The process-wide ckzg settings, loaded on the first call (thread-safe) and checked against its sha256.
+
+    `precompute` only matters to the first call: processes that only verify (signers, light clients) pass 0 and
+    load faster and smaller; provers (the disperser's encoder workers) keep the default."""
     global _setup  # noqa: PLW0603 - a process-wide cache, loaded once
     if _setup is not None:
         return _setup
@@ -80,7 +83,7 @@ def load_trusted_setup() -> Any:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if digest != TRUSTED_SETUP_SHA256:
                 raise InvalidInput(f"{path} is not Ethereum's KZG setup (sha256 {digest})")
-            _setup = ckzg.load_trusted_setup(str(path), SETUP_PRECOMPUTE)
+            _setup = ckzg.load_trusted_setup(str(path), precompute)
     return _setup
 
 

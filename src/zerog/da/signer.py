@@ -86,7 +86,8 @@ class SignerService:
         self.registry: DASignerRegistryContract = await asyncio.to_thread(self.entrance.signer_registry)
         self.sender = TxSender(w3, self.account)
         self.store = RowStore(config.db_dir)
-        await asyncio.to_thread(kzg.load_trusted_setup)  # about 2 s: before serving, not in the first request
+        # About 2 s, before serving rather than in the first request; a signer only verifies: no prover tables.
+        await asyncio.to_thread(kzg.load_trusted_setup, 0)
         server = grpc.aio.server(options=CHANNEL_OPTIONS)
         signer_pb2_grpc.add_SignerServicer_to_server(_Servicer(self), server)  # type: ignore[no-untyped-call]
         address = f"{config.listen[0]}:{config.listen[1]}"
