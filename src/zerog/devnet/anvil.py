@@ -17,6 +17,8 @@ from zerog.errors import NotFound, Unavailable
 __all__ = ["AnvilConfig", "AnvilProcess", "find_anvil", "find_free_port", "is_port_free", "stop_process"]
 
 CHAIN_ID = 31337
+PRUNE_HISTORY_STATES = 64
+"""Historical states anvil keeps in memory (none on disk)."""
 
 
 def find_anvil() -> Path:
@@ -96,7 +98,9 @@ class AnvilProcess:
             "--host", config.host,
             "--port", str(config.port),
             "--hardfork", "prague",
-            "--prune-history",
+            # Nothing on disk (without it anvil writes ~1 MB per block), but the last 64 states in memory: a call
+            # at "latest" that races a new block, or a revert replayed at the block before, still finds its state.
+            "--prune-history", str(PRUNE_HISTORY_STATES),
             "--chain-id", str(CHAIN_ID),
             "--accounts", str(config.accounts),
             "--balance", str(config.balance_eth),
