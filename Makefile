@@ -59,6 +59,8 @@ bench: install $(SDK_VENV)/.installed $(TS_SDK)/node_modules/.installed  ## Benc
 	$(BIN)/python bench/pora.py
 	$(BIN)/python bench/kv.py
 	$(BIN)/python bench/memory_recall.py
+	$(BIN)/python bench/da_encode.py
+	$(BIN)/python bench/da_dispersal.py
 
 protos: install  ## Regenerate the gRPC stubs (src/zerog/da/proto) from their .proto files
 	$(BIN)/python -m grpc_tools.protoc -I src --python_out=src --pyi_out=src --grpc_python_out=src src/zerog/da/proto/*.proto
