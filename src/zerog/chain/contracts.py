@@ -1,5 +1,6 @@
 """Typed bindings for zerog's storage contracts: Flow (0G's log) and the fixed-price market."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,11 +9,11 @@ from eth_abi.abi import decode as abi_decode
 from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import BadFunctionCallOutput, ContractLogicError, Web3RPCError
+from web3.exceptions import BadFunctionCallOutput, ContractCustomError, ContractLogicError, Web3RPCError
 
 from zerog.chain.artifacts import load_artifact
 from zerog.chain.events import block_ranges, get_logs
-from zerog.chain.tx import Receipt, TxSender
+from zerog.chain.tx import Receipt, TxSender, decode_revert
 from zerog.codec.submission import Submission
 from zerog.crypto.keccak import keccak256
 from zerog.errors import ChainError, InvalidInput, NotFound, Unavailable
@@ -85,8 +86,27 @@ def _checksum(address: str) -> ChecksumAddress:
     return Web3.to_checksum_address(address)
 
 
+def event_topic(signature: str) -> str:
+    """An event's topic0 (`keccak256` of its signature), 0x-hex."""
+    return "0x" + keccak256(signature.encode()).hex()
+
+
+def merged_abi(name: str, *others: str) -> list[dict[str, Any]]:
+    """`name`'s ABI plus the custom errors of the contracts it calls, so their reverts decode too."""
+    abi = list(load_artifact(name).abi)
+    seen = {(e["name"], len(e["inputs"])) for e in abi if e.get("type") == "error"}
+    for other in others:
+        for item in load_artifact(other).abi:
+            key = (item.get("name"), len(item.get("inputs", [])))
+            if item.get("type") == "error" and key not in seen:
+                seen.add(key)
+                abi.append(item)
+    return abi
+
+
 class _Binding:
-    """Shared plumbing: a web3 contract at an address, with views that fail clearly."""
+    """Shared plumbing: a web3 contract at an address, with views that fail clearly (custom errors decoded:
+    `QuorumNotFound(epoch=1, quorumId=2)`) and the logs it emitted."""
 
     artifact_name = ""
 
@@ -107,8 +127,24 @@ class _Binding:
             raise Unavailable(f"the chain RPC stopped answering: {exc}") from exc
         except BadFunctionCallOutput as exc:
             raise NotFound(f"no {self.artifact_name} contract answers at {self.address}") from exc
+        except ContractCustomError as exc:
+            reason = decode_revert(str(exc.data), [dict(item) for item in self.contract.abi])
+            raise ChainError(f"{self.artifact_name} call failed: {reason}") from exc
         except (ContractLogicError, Web3RPCError, ValueError) as exc:
             raise ChainError(f"{self.artifact_name} call failed: {exc}") from exc
+
+    def _uint_view(self, name: str, *args: Any) -> int:
+        return int(self._view(lambda: getattr(self.contract.functions, name)(*args).call()))
+
+    def _own_logs(self, logs: Sequence[Any], topic: str) -> list[Any]:
+        """The logs among `logs` that this contract emitted with topic0 `topic`."""
+        return [
+            log
+            for log in logs
+            if Web3.to_checksum_address(log["address"]) == self.address
+            and log["topics"]
+            and log["topics"][0].to_0x_hex() == topic
+        ]
 
 
 class FlowContract(_Binding):

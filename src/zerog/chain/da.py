@@ -13,12 +13,10 @@ from typing import Any
 
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractCustomError
 
-from zerog.chain.artifacts import load_artifact
-from zerog.chain.contracts import _Binding
+from zerog.chain.contracts import _Binding, event_topic, merged_abi
 from zerog.chain.events import block_ranges, get_logs
-from zerog.chain.tx import Receipt, TxSender, decode_revert
+from zerog.chain.tx import Receipt, TxSender
 from zerog.crypto.bls import (
     BYTES_PER_G1_EIP2537,
     BYTES_PER_G2_EIP2537,
@@ -27,7 +25,6 @@ from zerog.crypto.bls import (
     g1_to_eip2537,
     g2_to_eip2537,
 )
-from zerog.crypto.keccak import keccak256
 from zerog.errors import ChainError, InvalidInput
 
 __all__ = [
@@ -56,15 +53,11 @@ too early they do not include it (a draw of 4 quorums over 256 ballots takes abo
 _U256 = (1 << 256) - 1
 
 
-def _topic(signature: str) -> str:
-    return "0x" + keccak256(signature.encode()).hex()
-
-
-DATA_UPLOAD_TOPIC = _topic("DataUpload(address,bytes32,uint256,uint256,bytes32,bytes)")
-ERASURE_COMMITMENT_VERIFIED_TOPIC = _topic("ErasureCommitmentVerified(bytes32,uint256,uint256,bytes32)")
-EPOCH_REGISTERED_TOPIC = _topic("EpochRegistered(address,uint256,uint256,uint256,bytes32)")
-NEW_EPOCH_TOPIC = _topic("NewEpoch(uint256,address,uint256,uint256,uint256)")
-SIGNER_REGISTERED_TOPIC = _topic("SignerRegistered(address,bytes,string,uint256)")
+DATA_UPLOAD_TOPIC = event_topic("DataUpload(address,bytes32,uint256,uint256,bytes32,bytes)")
+ERASURE_COMMITMENT_VERIFIED_TOPIC = event_topic("ErasureCommitmentVerified(bytes32,uint256,uint256,bytes32)")
+EPOCH_REGISTERED_TOPIC = event_topic("EpochRegistered(address,uint256,uint256,uint256,bytes32)")
+NEW_EPOCH_TOPIC = event_topic("NewEpoch(uint256,address,uint256,uint256,uint256)")
+SIGNER_REGISTERED_TOPIC = event_topic("SignerRegistered(address,bytes,string,uint256)")
 
 
 def _address(value: Any) -> str:
@@ -99,19 +92,6 @@ def _uint(value: int, what: str) -> int:
     if not 0 <= value <= _U256:
         raise InvalidInput(f"{what} {value} is not a uint256")
     return value
-
-
-def _merged_abi(name: str, *others: str) -> list[dict[str, Any]]:
-    """`name`'s ABI plus the custom errors of `others`, so reverts from calls into them decode too."""
-    abi = list(load_artifact(name).abi)
-    seen = {(e["name"], len(e["inputs"])) for e in abi if e.get("type") == "error"}
-    for other in others:
-        for item in load_artifact(other).abi:
-            key = (item.get("name"), len(item.get("inputs", [])))
-            if item.get("type") == "error" and key not in seen:
-                seen.add(key)
-                abi.append(item)
-    return abi
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,29 +224,12 @@ class CommitRootSubmission:
         )
 
 
-class _DABinding(_Binding):
-    """A binding whose failed views name the contract's custom error (`QuorumNotFound(epoch=1, quorumId=2)`)."""
-
-    def _view(self, action: Any) -> Any:
-        def decoded() -> Any:
-            try:
-                return action()
-            except ContractCustomError as exc:
-                reason = decode_revert(str(exc.data), [dict(item) for item in self.contract.abi])
-                raise ChainError(f"{self.artifact_name} call failed: {reason}") from exc
-
-        return super()._view(decoded)
-
-
-class DASignerRegistryContract(_DABinding):
+class DASignerRegistryContract(_Binding):
     """0G's DASigners as a contract: signers, stakes, epoch registration, the quorum draw."""
 
     artifact_name = "DASignerRegistry"
 
     # --- views ---
-
-    def _uint_view(self, name: str, *args: Any) -> int:
-        return int(self._view(lambda: getattr(self.contract.functions, name)(*args).call()))
 
     def epoch_number(self) -> int:
         """The last made epoch (the one blobs go to)."""
@@ -390,16 +353,9 @@ class DASignerRegistryContract(_DABinding):
 
     # --- events ---
 
-    def _own(self, logs: Sequence[Any], topic: str) -> list[Any]:
-        return [
-            log
-            for log in logs
-            if _address(log["address"]) == self.address and log["topics"] and log["topics"][0].to_0x_hex() == topic
-        ]
-
     def parse_epoch_registrations(self, logs: Sequence[Any]) -> list[EpochRegistration]:
         found = []
-        for log in self._own(logs, EPOCH_REGISTERED_TOPIC):
+        for log in self._own_logs(logs, EPOCH_REGISTERED_TOPIC):
             args = self.contract.events.EpochRegistered().process_log(log)["args"]
             found.append(
                 EpochRegistration(
@@ -415,7 +371,7 @@ class DASignerRegistryContract(_DABinding):
 
     def parse_new_epochs(self, logs: Sequence[Any]) -> list[NewEpoch]:
         found = []
-        for log in self._own(logs, NEW_EPOCH_TOPIC):
+        for log in self._own_logs(logs, NEW_EPOCH_TOPIC):
             args = self.contract.events.NewEpoch().process_log(log)["args"]
             found.append(
                 NewEpoch(
@@ -437,7 +393,7 @@ class DASignerRegistryContract(_DABinding):
         return found
 
 
-class DAEntranceContract(_DABinding):
+class DAEntranceContract(_Binding):
     """Blob registration (`submitOriginalData`) and certificates (`submitVerifiedCommitRoots`)."""
 
     artifact_name = "DAEntrance"
@@ -445,13 +401,10 @@ class DAEntranceContract(_DABinding):
     def __init__(self, w3: Web3, address: str) -> None:
         super().__init__(w3, address)
         self.contract: Contract = w3.eth.contract(
-            address=self.address, abi=_merged_abi("DAEntrance", "DASignerRegistry")
+            address=self.address, abi=merged_abi("DAEntrance", "DASignerRegistry")
         )
 
     # --- views ---
-
-    def _uint_view(self, name: str, *args: Any) -> int:
-        return int(self._view(lambda: getattr(self.contract.functions, name)(*args).call()))
 
     def signer_registry_address(self) -> str:
         return _address(self._view(lambda: self.contract.functions.signerRegistry().call()))
@@ -553,16 +506,9 @@ class DAEntranceContract(_DABinding):
 
     # --- events ---
 
-    def _own(self, logs: Sequence[Any], topic: str) -> list[Any]:
-        return [
-            log
-            for log in logs
-            if _address(log["address"]) == self.address and log["topics"] and log["topics"][0].to_0x_hex() == topic
-        ]
-
     def parse_data_uploads(self, logs: Sequence[Any]) -> list[DataUpload]:
         found = []
-        for log in self._own(logs, DATA_UPLOAD_TOPIC):
+        for log in self._own_logs(logs, DATA_UPLOAD_TOPIC):
             args = self.contract.events.DataUpload().process_log(log)["args"]
             found.append(
                 DataUpload(
@@ -581,7 +527,7 @@ class DAEntranceContract(_DABinding):
 
     def parse_commitments_verified(self, logs: Sequence[Any]) -> list[CommitmentVerified]:
         found = []
-        for log in self._own(logs, ERASURE_COMMITMENT_VERIFIED_TOPIC):
+        for log in self._own_logs(logs, ERASURE_COMMITMENT_VERIFIED_TOPIC):
             args = self.contract.events.ErasureCommitmentVerified().process_log(log)["args"]
             found.append(
                 CommitmentVerified(

@@ -11,11 +11,9 @@ from typing import Any, Protocol
 from web3 import Web3
 from web3.contract import Contract
 
-from zerog.chain.artifacts import load_artifact
-from zerog.chain.contracts import MineContext, _Binding
+from zerog.chain.contracts import MineContext, _Binding, event_topic, merged_abi
 from zerog.chain.events import block_ranges, get_logs
 from zerog.chain.tx import Receipt, TxSender
-from zerog.crypto.keccak import keccak256
 from zerog.errors import ChainError, InvalidInput
 
 __all__ = [
@@ -49,15 +47,11 @@ _U64 = (1 << 64) - 1
 _U256 = (1 << 256) - 1
 
 
-def _topic(signature: str) -> str:
-    return "0x" + keccak256(signature.encode()).hex()
-
-
-NEW_MINER_ID_TOPIC = _topic("NewMinerId(bytes32,address)")
-UPDATE_MINER_ID_TOPIC = _topic("UpdateMinerId(bytes32,address,address)")
-NEW_SUBMISSION_TOPIC = _topic("NewSubmission(uint256,bytes32,uint256,uint256)")
-DIFFICULTY_UPDATED_TOPIC = _topic("DifficultyUpdated(uint256,uint256,uint256,uint256)")
-DISTRIBUTE_REWARD_TOPIC = _topic("DistributeReward(uint256,address,bytes32,uint256)")
+NEW_MINER_ID_TOPIC = event_topic("NewMinerId(bytes32,address)")
+UPDATE_MINER_ID_TOPIC = event_topic("UpdateMinerId(bytes32,address,address)")
+NEW_SUBMISSION_TOPIC = event_topic("NewSubmission(uint256,bytes32,uint256,uint256)")
+DIFFICULTY_UPDATED_TOPIC = event_topic("DifficultyUpdated(uint256,uint256,uint256,uint256)")
+DISTRIBUTE_REWARD_TOPIC = event_topic("DistributeReward(uint256,address,bytes32,uint256)")
 
 
 class RecallRangeLike(Protocol):
@@ -227,19 +221,6 @@ def _address(value: Any) -> str:
     return Web3.to_checksum_address(value)
 
 
-def _merged_abi(name: str, *others: str) -> list[dict[str, Any]]:
-    """`name`'s ABI plus the custom errors of the contracts it calls, so their reverts decode too."""
-    abi = list(load_artifact(name).abi)
-    seen = {(e["name"], len(e["inputs"])) for e in abi if e.get("type") == "error"}
-    for other in others:
-        for item in load_artifact(other).abi:
-            key = (item.get("name"), len(item.get("inputs", [])))
-            if item.get("type") == "error" and key not in seen:
-                seen.add(key)
-                abi.append(item)
-    return abi
-
-
 class PoraMineContract(_Binding):
     """0G's PoRA verifier: miner ids, answers, difficulty."""
 
@@ -248,7 +229,7 @@ class PoraMineContract(_Binding):
     def __init__(self, w3: Web3, address: str) -> None:
         super().__init__(w3, address)
         self.contract: Contract = w3.eth.contract(
-            address=self.address, abi=_merged_abi("PoraMine", "ChunkLinearReward", "Flow")
+            address=self.address, abi=merged_abi("PoraMine", "ChunkLinearReward", "Flow")
         )
 
     # --- views ---
@@ -376,13 +357,6 @@ class PoraMineContract(_Binding):
 
     # --- events ---
 
-    def _own(self, logs: list[Any], topic: str) -> list[Any]:
-        return [
-            log
-            for log in logs
-            if _address(log["address"]) == self.address and log["topics"] and log["topics"][0].to_0x_hex() == topic
-        ]
-
     def parse_registrations(self, logs: list[Any]) -> list[MinerRegistration]:
         """`NewMinerId` and `UpdateMinerId` events of this contract among `logs`, in order."""
         found = []
@@ -408,7 +382,7 @@ class PoraMineContract(_Binding):
 
     def parse_submissions(self, logs: list[Any]) -> list[Submission]:
         found = []
-        for log in self._own(logs, NEW_SUBMISSION_TOPIC):
+        for log in self._own_logs(logs, NEW_SUBMISSION_TOPIC):
             event = self.contract.events.NewSubmission().process_log(log)
             args = event["args"]
             found.append(
@@ -425,7 +399,7 @@ class PoraMineContract(_Binding):
 
     def parse_difficulty_updates(self, logs: list[Any]) -> list[DifficultyUpdate]:
         found = []
-        for log in self._own(logs, DIFFICULTY_UPDATED_TOPIC):
+        for log in self._own_logs(logs, DIFFICULTY_UPDATED_TOPIC):
             args = self.contract.events.DifficultyUpdated().process_log(log)["args"]
             found.append(
                 DifficultyUpdate(
@@ -484,37 +458,34 @@ class RewardContract(_Binding):
 
     artifact_name = "ChunkLinearReward"
 
-    def _uint(self, name: str, *args: Any) -> int:
-        return int(self._view(lambda: getattr(self.contract.functions, name)(*args).call()))
-
     def payments(self, payee: str) -> int:
         """Wei `payee` can withdraw now."""
-        return self._uint("payments", _address(payee))
+        return self._uint_view("payments", _address(payee))
 
     def pricing_chunk_sectors(self) -> int:
-        return self._uint("pricingChunkSectors")
+        return self._uint_view("pricingChunkSectors")
 
     def release_seconds(self) -> int:
-        return self._uint("releaseSeconds")
+        return self._uint_view("releaseSeconds")
 
     def base_reward(self) -> int:
-        return self._uint("baseReward")
+        return self._uint_view("baseReward")
 
     def service_fee_rate_bps(self) -> int:
-        return self._uint("serviceFeeRateBps")
+        return self._uint_view("serviceFeeRateBps")
 
     def filled_length(self) -> int:
-        return self._uint("filledLength")
+        return self._uint_view("filledLength")
 
     def released_chunks(self) -> int:
         """Chunks [0, n) have started their release clocks."""
-        return self._uint("releasedChunks")
+        return self._uint_view("releasedChunks")
 
     def first_rewardable_chunk(self) -> int:
-        return self._uint("firstRewardableChunk")
+        return self._uint_view("firstRewardableChunk")
 
     def reward_deadline(self, index: int) -> int:
-        return self._uint("rewardDeadline", index)
+        return self._uint_view("rewardDeadline", index)
 
     def mine_address(self) -> str:
         return str(self._view(lambda: self.contract.functions.mine().call()))
@@ -536,11 +507,11 @@ class RewardContract(_Binding):
 
     def totals(self) -> RewardTotals:
         return RewardTotals(
-            fee_reward=self._uint("totalFeeReward"),
-            distributed=self._uint("totalDistributed"),
-            base_reward_pool=self._uint("totalBaseReward"),
-            payments_owed=self._uint("totalPayments"),
-            service_fees=self._uint("totalServiceFees"),
+            fee_reward=self._uint_view("totalFeeReward"),
+            distributed=self._uint_view("totalDistributed"),
+            base_reward_pool=self._uint_view("totalBaseReward"),
+            payments_owed=self._uint_view("totalPayments"),
+            service_fees=self._uint_view("totalServiceFees"),
             balance=int(self._view(lambda: self.w3.eth.get_balance(self.address))),
         )
 
