@@ -27,8 +27,7 @@ from typing import Any
 import grpc
 import structlog
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from zerog.chain import TxSender, connect, load_account
 from zerog.chain.da import CommitRootSubmission, DAEntranceContract, DASignerRegistryContract
@@ -42,6 +41,7 @@ from zerog.da.quorum import certificate_message, signer_bitmap
 from zerog.da.retrieval import BlobRef, owned_rows, retrieve_blob
 from zerog.da.store import RequestStore
 from zerog.errors import InvalidInput, InvalidProof, NotFound, Unavailable, ZerogError
+from zerog.rpc.monitoring import monitoring_app
 
 __all__ = ["STATUS_NAMES", "DisperserService"]
 
@@ -97,7 +97,7 @@ class DisperserService:
         disperser_pb2_grpc.add_DisperserServicer_to_server(_Servicer(self), server)  # type: ignore[no-untyped-call]
         if server.add_insecure_port(config.url) == 0:
             raise Unavailable(f"the DA disperser cannot listen on {config.url}")
-        runner = web.AppRunner(self._http_app(), access_log=None)
+        runner = web.AppRunner(monitoring_app(self.prometheus, self.status_json), access_log=None)
         await runner.setup()
         try:
             await server.start()
@@ -409,20 +409,6 @@ class DisperserService:
             "entrance": self.config.entrance_address,
             "queued": self._queue.qsize(),
         }
-
-    def _http_app(self) -> web.Application:
-        app = web.Application()
-
-        async def metrics(_: web.Request) -> web.Response:
-            body = generate_latest(self.prometheus)
-            return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-        async def status(_: web.Request) -> web.Response:
-            return web.json_response(self.status_json())
-
-        app.router.add_get("/metrics", metrics)
-        app.router.add_get("/status", status)
-        return app
 
 
 def _warm_up() -> None:

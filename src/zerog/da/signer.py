@@ -18,8 +18,7 @@ from typing import Any
 import grpc
 import structlog
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from zerog.chain import TxSender, connect, load_account
 from zerog.chain.da import DAEntranceContract, DASignerRegistryContract
@@ -31,6 +30,7 @@ from zerog.da.proto import signer_pb2, signer_pb2_grpc
 from zerog.da.quorum import certificate_message, epoch_message
 from zerog.da.store import RowStore
 from zerog.errors import InvalidInput, InvalidProof, Unavailable, ZerogError
+from zerog.rpc.monitoring import monitoring_app
 
 __all__ = ["SignerService"]
 
@@ -93,7 +93,7 @@ class SignerService:
         address = f"{config.listen[0]}:{config.listen[1]}"
         if server.add_insecure_port(address) == 0:
             raise Unavailable(f"the DA signer cannot listen on {address}")
-        runner = web.AppRunner(self._http_app(), access_log=None)
+        runner = web.AppRunner(monitoring_app(self.prometheus, self.status_json), access_log=None)
         await runner.setup()
         try:
             await server.start()
@@ -285,20 +285,6 @@ class SignerService:
             "ongoingSignRequests": self._ongoing,
             "entrance": self.config.entrance_address,
         }
-
-    def _http_app(self) -> web.Application:
-        app = web.Application()
-
-        async def metrics(_: web.Request) -> web.Response:
-            body = generate_latest(self.prometheus)
-            return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-        async def status(_: web.Request) -> web.Response:
-            return web.json_response(self.status_json())
-
-        app.router.add_get("/metrics", metrics)
-        app.router.add_get("/status", status)
-        return app
 
 
 def _verify_all(blobs: list[tuple[list[bytes], list[EncodedRow]]]) -> None:

@@ -16,8 +16,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client import CollectorRegistry
 
 from zerog.errors import Unavailable
 from zerog.indexer.config import IndexerConfig
@@ -27,6 +26,7 @@ from zerog.indexer.metrics import IndexerMetrics
 from zerog.indexer.registry import NodeRegistry
 from zerog.indexer.rpc import register_indexer_methods
 from zerog.rpc import JsonRpcServer, RpcMetrics
+from zerog.rpc.monitoring import metrics_response
 
 __all__ = ["MAX_RPC_BODY_BYTES", "IndexerService"]
 
@@ -131,7 +131,7 @@ def _build_app(
     gateway.add_routes(app)
 
     async def metrics(_: web.Request) -> web.Response:
-        return web.Response(body=generate_latest(prometheus), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return metrics_response(prometheus)
 
     async def status(_: web.Request) -> web.Response:
         return web.json_response(status_json(registry, locator))

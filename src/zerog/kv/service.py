@@ -13,8 +13,7 @@ from typing import Protocol
 
 import structlog
 from aiohttp import web
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client import CollectorRegistry
 
 from zerog.chain import FlowContract, connect
 from zerog.errors import Unavailable
@@ -22,6 +21,7 @@ from zerog.kv.config import KvConfig
 from zerog.kv.node import KvNode
 from zerog.kv.rpc import register_kv_methods
 from zerog.rpc import JsonRpcServer, RpcMetrics
+from zerog.rpc.monitoring import metrics_response
 from zerog.storage import LogSync
 
 __all__ = ["KvPlugin", "KvService"]
@@ -105,7 +105,7 @@ def _build_app(rpc: JsonRpcServer, node: KvNode, registry: CollectorRegistry) ->
     app.router.add_post("/", rpc.handle_http)
 
     async def metrics(_: web.Request) -> web.Response:
-        return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return metrics_response(registry)
 
     async def status(_: web.Request) -> web.Response:
         return web.json_response(node.status_json())

@@ -10,11 +10,11 @@ from typing import Any
 import structlog
 from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from zerog.chain import FlowContract, connect
 from zerog.codec.segment import segment_to_binary
 from zerog.rpc import JsonRpcError, JsonRpcServer, RpcMetrics
+from zerog.rpc.monitoring import metrics_response
 from zerog.storage.config import StorageConfig
 from zerog.storage.log_sync import LogSync
 from zerog.storage.miner import Miner
@@ -110,7 +110,7 @@ def _public_app(
     app = _rpc_app(server)
 
     async def metrics(_: web.Request) -> web.Response:
-        return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return metrics_response(registry)
 
     async def status(_: web.Request) -> web.Response:
         body: dict[str, Any] = {
