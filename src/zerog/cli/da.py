@@ -6,14 +6,13 @@ trust only the chain (every row is checked against the on-chain commitments).
 
 import asyncio
 import contextlib
-import os
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from zerog.chain import DEVNET_FILE_NAME, NetworkInfo, connect, default_devnet_dir
+from zerog.chain import connect
 from zerog.chain.da import DAEntranceContract
 from zerog.cli.common import (
     DevnetDirOption,
@@ -25,6 +24,7 @@ from zerog.cli.common import (
     stderr,
     stdout,
 )
+from zerog.client import resolve_network
 from zerog.crypto import kzg
 from zerog.da.clients import DisperserClient
 from zerog.da.config import load_disperser_config, load_signer_config
@@ -33,7 +33,7 @@ from zerog.da.encoding import MAX_DATA_BYTES
 from zerog.da.proto import disperser_pb2
 from zerog.da.retrieval import BlobRef, retrieve_blob, sample_blob
 from zerog.da.signer import SignerService
-from zerog.errors import ConfigError, InvalidInput, NotFound, Unavailable
+from zerog.errors import InvalidInput, NotFound, Unavailable
 
 app = typer.Typer(no_args_is_help=True, help="Data availability: blobs under KZG commitments, certified on chain.")
 signer_app = typer.Typer(no_args_is_help=True, help="A DA signer node (0G's DA node).")
@@ -71,36 +71,15 @@ def disperser_run(
     run_service(DisperserService(load_disperser_config(config)), "da-disperser", log_format, log_level)
 
 
-def _devnet(devnet: Path | None) -> NetworkInfo | None:
-    path = (devnet or default_devnet_dir()) / DEVNET_FILE_NAME
-    return NetworkInfo.load(path) if path.exists() else None
+def _entrance(rpc: str | None, entrance: str | None, devnet: Path | None) -> DAEntranceContract:
+    network = resolve_network(rpc, devnet_dir=devnet, da_entrance=entrance)
+    contract = DAEntranceContract(connect(network.rpc_url), network.require_da_entrance())
+    contract.require_code()
+    return contract
 
 
 def _disperser(flag: str | None, devnet: Path | None) -> str:
-    target = flag or os.environ.get("ZEROG_DA_DISPERSER")
-    if not target and (info := _devnet(devnet)) is not None:
-        entries = [e for e in info.services.get("da_dispersers", []) if isinstance(e, dict) and "url" in e]
-        target = str(entries[0]["url"]) if entries else None
-    if not target:
-        raise ConfigError(
-            "no DA disperser: pass --disperser HOST:PORT, set ZEROG_DA_DISPERSER, or run 'zerog devnet up'"
-        )
-    return target.removeprefix("grpc://")
-
-
-def _entrance(rpc: str | None, entrance: str | None, devnet: Path | None) -> DAEntranceContract:
-    rpc = rpc or os.environ.get("ZEROG_RPC")
-    entrance = entrance or os.environ.get("ZEROG_DA_ENTRANCE")
-    if not (rpc and entrance) and (info := _devnet(devnet)) is not None:
-        rpc = rpc or info.rpc_url
-        entrance = entrance or info.contracts.get("DAEntrance")
-    if not rpc:
-        raise ConfigError("no chain RPC: pass --rpc, set ZEROG_RPC, or run 'zerog devnet up' here")
-    if not entrance:
-        raise ConfigError("no DAEntrance address: pass --entrance, set ZEROG_DA_ENTRANCE, or run 'zerog devnet up'")
-    contract = DAEntranceContract(connect(rpc), entrance)
-    contract.require_code()
-    return contract
+    return resolve_network(devnet_dir=devnet, da_disperser=flag, require_chain=False).require_da_disperser()
 
 
 def _record_json(request_id: bytes, reply: disperser_pb2.BlobStatusReply) -> dict[str, Any]:

@@ -35,6 +35,23 @@ class Network:
     nodes: tuple[str, ...] = ()
     indexer: str | None = None
     kv: str | None = None
+    da_entrance: str | None = None
+    da_disperser: str | None = None
+    """A DA disperser's gRPC host:port."""
+
+    def require_da_entrance(self) -> str:
+        if not self.da_entrance:
+            raise ConfigError(
+                "no DAEntrance address: pass --entrance, set ZEROG_DA_ENTRANCE, or run 'zerog devnet up' here"
+            )
+        return self.da_entrance
+
+    def require_da_disperser(self) -> str:
+        if not self.da_disperser:
+            raise ConfigError(
+                "no DA disperser: pass --disperser HOST:PORT, set ZEROG_DA_DISPERSER, or run 'zerog devnet up' here"
+            )
+        return self.da_disperser.removeprefix("grpc://")
 
     def require_kv(self) -> str:
         if not self.kv:
@@ -68,6 +85,8 @@ def resolve_network(
     nodes: tuple[str, ...] = (),
     indexer: str | None = None,
     kv: str | None = None,
+    da_entrance: str | None = None,
+    da_disperser: str | None = None,
     require_chain: bool = True,
 ) -> Network:
     """Combine flags, environment and the devnet file into one `Network`; flags win."""
@@ -77,6 +96,8 @@ def resolve_network(
     nodes = nodes or tuple(u.strip() for u in os.environ.get("ZEROG_NODES", "").split(",") if u.strip())
     indexer = indexer or os.environ.get("ZEROG_INDEXER") or None
     kv = kv or os.environ.get("ZEROG_KV") or None
+    da_entrance = da_entrance or os.environ.get("ZEROG_DA_ENTRANCE") or None
+    da_disperser = da_disperser or os.environ.get("ZEROG_DA_DISPERSER") or None
     directory = devnet_dir or default_devnet_dir()
     info = None
     if (directory / DEVNET_FILE_NAME).exists() and not (rpc and key and flow and (nodes or indexer) and kv):
@@ -86,6 +107,10 @@ def resolve_network(
         flow = flow or info.contracts.get("Flow")
         kv = kv or next(
             (e["url"] for e in info.services.get("kv_nodes", []) if isinstance(e, dict) and "url" in e), None
+        )
+        da_entrance = da_entrance or info.contracts.get("DAEntrance")
+        da_disperser = da_disperser or next(
+            (e["url"] for e in info.services.get("da_dispersers", []) if isinstance(e, dict) and "url" in e), None
         )
         if not nodes and not indexer:
             indexers = [e["url"] for e in info.services.get("indexer", []) if isinstance(e, dict) and "url" in e]
@@ -97,5 +122,13 @@ def resolve_network(
     if not rpc and require_chain:
         raise ConfigError("no chain RPC: pass --rpc, set ZEROG_RPC, or run 'zerog devnet up' in this directory")
     return Network(
-        rpc_url=rpc or "", flow_address=flow, private_key=key, info=info, nodes=nodes, indexer=indexer, kv=kv
+        rpc_url=rpc or "",
+        flow_address=flow,
+        private_key=key,
+        info=info,
+        nodes=nodes,
+        indexer=indexer,
+        kv=kv,
+        da_entrance=da_entrance,
+        da_disperser=da_disperser,
     )

@@ -13,7 +13,7 @@ from typing import Any
 from zerog.chain import DEVNET_FILE_NAME, DAEntranceContract, NetworkInfo, TxSender, connect, load_account
 from zerog.crypto import keccak256
 from zerog.devnet.anvil import is_running
-from zerog.devnet.services import ServiceSpec, pick_port, start_service, wait_ready
+from zerog.devnet.services import SERVICE_MARKER, ServiceSpec, kept_port, start_service, wait_ready
 from zerog.errors import Unavailable
 
 __all__ = ["DA_SIGNER_STAKES_WEI", "ensure_da", "make_live_epoch"]
@@ -24,16 +24,12 @@ DA_SIGNER_ACCOUNTS_FROM = 14
 DA_DISPERSER_ACCOUNT = 18
 DA_STORAGE_ACCOUNT = 19
 """Pays for the disperser's copies in zerog storage, so they go beside the certificates rather than after them."""
-SERVICE_MARKER = "zerog"
 
 
 def _entry_ports(entry: dict[str, Any]) -> tuple[int, int, bool, int]:
     """(gRPC port, HTTP port, running, pid) of a devnet.json entry, keeping the ports of a running process."""
     pid = int(entry.get("pid", 0))
-    running = is_running(pid, SERVICE_MARKER)
-    if running:
-        return int(entry["grpc_port"]), int(entry["port"]), True, pid
-    return pick_port(entry.get("grpc_port")), pick_port(entry.get("port")), False, pid
+    return kept_port(entry, "grpc_port"), kept_port(entry), is_running(pid, SERVICE_MARKER), pid
 
 
 def _entry(spec: ServiceSpec, grpc_port: int, http_port: int, pid: int, **extra: Any) -> dict[str, Any]:

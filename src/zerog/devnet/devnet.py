@@ -17,13 +17,20 @@ from zerog.codec.address import bytes_to_address, to_checksum_address
 from zerog.devnet.anvil import AnvilConfig, AnvilProcess, is_running, stop_process, stop_processes
 from zerog.devnet.da import ensure_da
 from zerog.devnet.deploy import DADeployConfig, DeployConfig, deploy_da_contracts, deploy_storage_contracts
-from zerog.devnet.services import DEVNET_SHARDS, ServiceSpec, pick_port, start_service, wait_ready
+from zerog.devnet.services import (
+    DEVNET_SHARDS,
+    SERVICE_MARKER,
+    ServiceSpec,
+    kept_port,
+    pick_port,
+    start_service,
+    wait_ready,
+)
 from zerog.errors import NotFound, ZerogError
 
 __all__ = ["DevnetStatus", "devnet_down", "devnet_status", "devnet_up"]
 
 STATE_FILE_NAME = "anvil-state.json"
-SERVICE_MARKER = "zerog"
 SERVICE_KINDS = ("storage_nodes", "indexer", "kv_nodes", "da_signers", "da_dispersers")
 """The keys of devnet.json's `services` that list processes."""
 DEVNET_ACCOUNTS = 20
@@ -135,7 +142,7 @@ def _ensure_services(
         return info
     previous_nodes = {e.get("name"): e for e in info.services.get("storage_nodes", []) if isinstance(e, dict)}
     previous_indexer = next(iter(info.services.get("indexer", [])), None)
-    indexer_port = _kept_port(previous_indexer if isinstance(previous_indexer, dict) else {})
+    indexer_port = kept_port(previous_indexer if isinstance(previous_indexer, dict) else {})
     indexer_url = f"http://127.0.0.1:{indexer_port}"
     ports = []
     for index in range(len(DEVNET_SHARDS)):
@@ -183,7 +190,7 @@ def _ensure_services(
         )
     ]
     kv_entry = next(iter(info.services.get("kv_nodes", [])), None)
-    kv_port = _kept_port(kv_entry if isinstance(kv_entry, dict) else {})
+    kv_port = kept_port(kv_entry if isinstance(kv_entry, dict) else {})
     info.services["kv_nodes"] = [
         _ensure_single(info, "kv_nodes", "kv-0", directory / "kv", kv_port, _kv_config(info, kv_port, urls))
     ]
@@ -191,13 +198,6 @@ def _ensure_services(
     ensure_da(directory, info, urls)
     info.save(directory / DEVNET_FILE_NAME)
     return info
-
-
-def _kept_port(entry: dict[str, Any]) -> int:
-    """A service's port: the one it runs on, else the one it had if still free, else a new one."""
-    if is_running(int(entry.get("pid", 0)), SERVICE_MARKER):
-        return int(entry["port"])
-    return pick_port(entry.get("port"))
 
 
 def _ensure_single(info: NetworkInfo, key: str, name: str, directory: Path, port: int, config: str) -> dict[str, Any]:

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zerog.devnet.anvil import find_free_port, is_alive, is_port_free, stop_process
+from zerog.devnet.anvil import find_free_port, is_alive, is_port_free, is_running, stop_process
 from zerog.errors import Unavailable
 
-__all__ = ["DEVNET_SHARDS", "ServiceSpec", "pick_port", "start_service", "wait_ready"]
+__all__ = ["DEVNET_SHARDS", "SERVICE_MARKER", "ServiceSpec", "kept_port", "pick_port", "start_service", "wait_ready"]
 
 DEVNET_SHARDS = ("0/1", "0/1", "0/2", "1/2")
 """Two full nodes and one node for each half of the flow."""
+SERVICE_MARKER = "zerog"
+"""In every service's command line: a pid that does not show it was reused by another program."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,13 @@ def pick_port(previous: int | None) -> int:
     if previous and is_port_free(previous):
         return previous
     return find_free_port()
+
+
+def kept_port(entry: dict[str, Any], key: str = "port") -> int:
+    """A service's port `entry[key]`: the one it runs on, else the one it had if still free, else a new one."""
+    if is_running(int(entry.get("pid", 0)), SERVICE_MARKER):
+        return int(entry[key])
+    return pick_port(entry.get(key))
 
 
 def start_service(spec: ServiceSpec) -> int:
