@@ -32,23 +32,12 @@ async def network(local_chain: LocalChain, tmp_path_factory: pytest.TempPathFact
         yield net
 
 
-async def wait_final(
-    client: DisperserClient, request_id: bytes, timeout_s: float = 60
-) -> disperser_pb2.BlobStatusReply:
-    for _ in range(int(timeout_s * 10)):
-        reply = await client.status(request_id)
-        if reply.status != disperser_pb2.PROCESSING:
-            return reply
-        await asyncio.sleep(0.1)
-    raise TimeoutError("the blob stayed PROCESSING")
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def dispersed(network: DANetwork) -> tuple[BlobRef, disperser_pb2.BlobStatusReply]:
     async with DisperserClient(network.disperser.config.url) as client:
         status, request_id = await client.disperse(DATA)
         assert status == disperser_pb2.PROCESSING
-        reply = await wait_final(client, request_id)
+        reply = await client.wait_final(request_id, timeout_s=60)
     assert disperser_pb2.BlobStatus.Name(reply.status) == "CONFIRMED", reply.info.blob_verification_proof.error
     header = reply.info.blob_header
     return BlobRef(bytes(header.storage_root), int(header.epoch), int(header.quorum_id)), reply

@@ -206,23 +206,12 @@ async def registered(network: DANetwork) -> Registered:
     return await register(network, FLOOD_DATA)
 
 
-async def wait_final(
-    client: DisperserClient, request_id: bytes, timeout_s: float = 60
-) -> disperser_pb2.BlobStatusReply:
-    for _ in range(int(timeout_s * 10)):
-        reply = await client.status(request_id)
-        if reply.status != disperser_pb2.PROCESSING:
-            return reply
-        await asyncio.sleep(0.1)
-    raise TimeoutError("the blob stayed PROCESSING")
-
-
 async def disperse(network: DANetwork, data: bytes) -> tuple[bytes, disperser_pb2.BlobStatusReply]:
     """(request id, final status) of `data` sent through the disperser."""
     async with DisperserClient(network.disperser.config.url) as client:
         status, request_id = await client.disperse(data)
         assert status == disperser_pb2.PROCESSING
-        return request_id, await wait_final(client, request_id)
+        return request_id, await client.wait_final(request_id, timeout_s=60)
 
 
 def status_name(reply: disperser_pb2.BlobStatusReply) -> str:

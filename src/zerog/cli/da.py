@@ -33,7 +33,7 @@ from zerog.da.encoding import MAX_DATA_BYTES
 from zerog.da.proto import disperser_pb2
 from zerog.da.retrieval import BlobRef, retrieve_blob, sample_blob
 from zerog.da.signer import SignerService
-from zerog.errors import InvalidInput, NotFound, Unavailable
+from zerog.errors import InvalidInput, NotFound
 
 app = typer.Typer(no_args_is_help=True, help="Data availability: blobs under KZG commitments, certified on chain.")
 signer_app = typer.Typer(no_args_is_help=True, help="A DA signer node (0G's DA node).")
@@ -48,7 +48,6 @@ EntranceOption = Annotated[
     str | None, typer.Option("--entrance", help="DAEntrance contract address [env ZEROG_DA_ENTRANCE; devnet]")
 ]
 RpcOption = Annotated[str | None, typer.Option("--rpc", help="Chain JSON-RPC URL [env ZEROG_RPC; devnet]")]
-_FINAL = {"CONFIRMED", "FINALIZED", "FAILED", "INSUFFICIENT_SIGNATURES"}
 
 
 @signer_app.command("run")
@@ -143,18 +142,9 @@ def put(
             _, request_id = await client.disperse(path.read_bytes())
             if not wait:
                 return request_id, None
-            deadline = time.monotonic() + timeout
-            with (
-                stderr.status("dispersing: encoding, registering, collecting signatures")
-                if stderr.is_terminal
-                else contextlib.nullcontext()
-            ):
-                while time.monotonic() < deadline:
-                    reply = await client.status(request_id)
-                    if STATUS_NAMES[reply.status] in _FINAL:
-                        return request_id, reply
-                    await asyncio.sleep(0.2)
-        raise Unavailable(f"request {request_id.decode()} is still processing after {timeout:.0f} s")
+            waiting = stderr.status("dispersing: encoding, registering, collecting signatures")
+            with waiting if stderr.is_terminal else contextlib.nullcontext():
+                return request_id, await client.wait_final(request_id, timeout_s=timeout, poll_s=0.2)
 
     request_id, reply = asyncio.run(main())
     if reply is None:

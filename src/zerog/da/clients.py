@@ -5,6 +5,8 @@ Every call has a deadline; a dead or refusing endpoint becomes `Unavailable`, a 
 `Unavailable` too, so callers retry.
 """
 
+import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -148,6 +150,21 @@ class DisperserClient:
         except grpc.aio.AioRpcError as exc:
             raise grpc_error(exc, f"disperser {self.target}") from exc
         return reply
+
+    async def wait_final(
+        self, request_id: bytes, *, timeout_s: float = 300.0, poll_s: float = 0.1
+    ) -> disperser_pb2.BlobStatusReply:
+        """Poll until the request leaves PROCESSING; `Unavailable` if it has not after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            reply = await self.status(request_id)
+            if reply.status != disperser_pb2.PROCESSING:
+                return reply
+            if time.monotonic() > deadline:
+                raise Unavailable(
+                    f"request {request_id.decode(errors='replace')} is still processing after {timeout_s:.0f} s"
+                )
+            await asyncio.sleep(poll_s)
 
     async def retrieve(self, data_root: bytes, epoch: int, quorum_id: int) -> bytes:
         try:

@@ -373,6 +373,8 @@ class DisperserService:
     async def _signers_of(self, epoch: int) -> list[str]:
         if epoch not in self._epoch_signers:
             signers = await asyncio.to_thread(self.registry.signers_of, epoch)
+            for old in [e for e in self._epoch_signers if e + 8 < epoch]:
+                del self._epoch_signers[old]  # keep a few past epochs, not all of them
             self._epoch_signers[epoch] = [address.lower() for address in signers]
         return self._epoch_signers[epoch]
 

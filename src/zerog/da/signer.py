@@ -36,6 +36,9 @@ __all__ = ["SignerService"]
 
 log = structlog.get_logger("zerog.da.signer")
 
+_CACHED_EPOCHS = 8
+"""Quorums of this many past epochs stay cached."""
+
 
 class _Refused(Exception):
     def __init__(self, code: grpc.StatusCode, message: str) -> None:
@@ -169,6 +172,8 @@ class SignerService:
         key = (epoch, quorum_id)
         if key not in self._quorums:
             owners = await asyncio.to_thread(self.registry.get_quorum, epoch, quorum_id)
+            for old in [k for k in self._quorums if k[0] + _CACHED_EPOCHS < epoch]:
+                del self._quorums[old]  # a quorum never changes, but old epochs stop being asked about
             self._quorums[key] = [o.lower() for o in owners]
         return self._quorums[key]
 
